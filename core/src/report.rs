@@ -1,0 +1,159 @@
+//! Message and report helpers shared by every migration (CONTRACT §1
+//! "The report" and "Messages").
+
+use serde_json::{Map, Number, Value};
+use std::fmt::Write as _;
+
+/// How many offending rows an error DETAIL lists before "... and N more".
+pub const DETAIL_LIMIT: usize = 50;
+
+/// One line per item for an error DETAIL: the first DETAIL_LIMIT items, then "... and N more" when `total` exceeds what is shown.
+/// `items` may already be truncated by the caller (SQL fetched only the first 50); `total` is the full count.
+///
+/// A `total` smaller than the number of items is treated as "nothing more" rather
+/// than an error: a DETAIL must never make the error path itself fail.
+pub fn detail_lines(items: &[String], total: usize) -> String {
+    let shown = &items[..items.len().min(DETAIL_LIMIT)];
+    let mut out = shown.join("\n");
+    let more = total.saturating_sub(shown.len());
+    if more > 0 {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(out, "... and {more} more");
+    }
+    out
+}
+
+/// Builder for the JSON object every migration returns.
+///
+/// The six always-present fields are held apart from the free-form counts and
+/// lists and written last in [`Report::finish`], so a stray `set("dry_run", …)`
+/// cannot corrupt them.
+#[derive(Debug, Clone)]
+pub struct Report {
+    migration: String,
+    schema: String,
+    version_before: i32,
+    dry_run: bool,
+    fields: Map<String, Value>,
+}
+
+impl Report {
+    /// `migration` is the short name used in the report, e.g. `"v114_up"`.
+    pub fn new(migration: &str, schema: &str, version_before: i32, dry_run: bool) -> Self {
+        Report {
+            migration: migration.to_owned(),
+            schema: schema.to_owned(),
+            version_before,
+            dry_run,
+            fields: Map::new(),
+        }
+    }
+
+    /// Sets a count or row list (e.g. `rows_rewritten`, `suffixed`); a later call with
+    /// the same field replaces the earlier value.
+    pub fn set(&mut self, field: &str, value: impl Into<Value>) -> &mut Self {
+        self.fields.insert(field.to_owned(), value.into());
+        self
+    }
+
+    /// The finished report. `elapsed_ms` is rounded to 3 decimals (microsecond
+    /// precision is all a wall clock measurement here is worth); a non-finite or
+    /// negative value, which a monotonic clock cannot produce, is reported as 0.
+    pub fn finish(self, version_after: i32, elapsed_ms: f64) -> Value {
+        let ms = if elapsed_ms.is_finite() && elapsed_ms > 0.0 {
+            (elapsed_ms * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        };
+        let mut obj = self.fields;
+        obj.insert("migration".into(), self.migration.into());
+        obj.insert("schema".into(), self.schema.into());
+        obj.insert("version_before".into(), self.version_before.into());
+        obj.insert("version_after".into(), version_after.into());
+        obj.insert("dry_run".into(), self.dry_run.into());
+        obj.insert(
+            "elapsed_ms".into(),
+            Number::from_f64(ms).map_or(Value::from(0), Value::Number),
+        );
+        Value::Object(obj)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn items(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("row {i}")).collect()
+    }
+
+    #[test]
+    fn detail_small() {
+        assert_eq!(detail_lines(&items(2), 2), "row 1\nrow 2");
+        assert_eq!(detail_lines(&[], 0), "");
+    }
+
+    #[test]
+    fn detail_caller_truncated() {
+        let s = detail_lines(&items(50), 75);
+        assert_eq!(s.lines().count(), 51);
+        assert!(s.starts_with("row 1\n"));
+        assert!(s.ends_with("row 50\n... and 25 more"));
+    }
+
+    #[test]
+    fn detail_truncates_itself() {
+        let s = detail_lines(&items(60), 60);
+        assert_eq!(s.lines().count(), 51);
+        assert!(s.ends_with("row 50\n... and 10 more"));
+    }
+
+    #[test]
+    fn detail_odd_inputs_do_not_panic() {
+        assert_eq!(detail_lines(&[], 3), "... and 3 more");
+        assert_eq!(detail_lines(&items(3), 1), "row 1\nrow 2\nrow 3");
+        assert_eq!(
+            detail_lines(&items(DETAIL_LIMIT), DETAIL_LIMIT)
+                .lines()
+                .count(),
+            DETAIL_LIMIT
+        );
+    }
+
+    #[test]
+    fn report_shape() {
+        let mut r = Report::new("v114_up", "public", 113, false);
+        r.set("rows_rewritten", 3)
+            .set("suffixed", json!([{"uuid": "u", "key": "k"}]));
+        let v = r.finish(114, 12.345_678_9);
+        assert_eq!(
+            v,
+            json!({
+                "migration": "v114_up", "schema": "public",
+                "version_before": 113, "version_after": 114,
+                "dry_run": false, "elapsed_ms": 12.346,
+                "rows_rewritten": 3, "suffixed": [{"uuid": "u", "key": "k"}]
+            })
+        );
+    }
+
+    #[test]
+    fn report_fixed_fields_win_and_odd_elapsed() {
+        let mut r = Report::new("v107_down", "my schema", 107, true);
+        r.set("dry_run", false)
+            .set("migration", "x")
+            .set("pins_discarded", 0u64);
+        let v = r.finish(106, f64::NAN);
+        assert_eq!(v["dry_run"], json!(true));
+        assert_eq!(v["migration"], json!("v107_down"));
+        assert_eq!(v["schema"], json!("my schema"));
+        assert_eq!(v["elapsed_ms"], json!(0.0));
+        assert_eq!(v["pins_discarded"], json!(0));
+        let v = Report::new("m", "s", 1, false).finish(1, f64::INFINITY);
+        assert_eq!(v["elapsed_ms"], json!(0.0));
+    }
+}

@@ -1,0 +1,122 @@
+//! What every migration does around its own steps: reject NULL arguments, resolve the schema,
+//! take the locks, apply the version guard, stamp, time it, and — for a dry run — undo it all
+//! by rolling back a subtransaction. Real and dry runs execute the very same steps.
+use std::time::Instant;
+
+use crate::errors::{Code, MigError, OrRaise};
+use crate::guard::{self, VersionRule};
+use crate::target::{Table, Target};
+use phoenix_kit_mig_core::Report;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+
+pub struct Spec {
+    /// "v114_up" …, the report's `migration`.
+    pub name: &'static str,
+    pub rule: VersionRule,
+    /// Tables that must exist, and the lock each is taken in, in this order.
+    pub locks: &'static [(Table, &'static str)],
+}
+
+impl Spec {
+    pub fn tables(&self) -> impl Iterator<Item = Table> + '_ {
+        std::iter::once(Table::Kit).chain(self.locks.iter().map(|(t, _)| *t))
+    }
+}
+
+/// NULL for any argument is an error, never a silent NULL result (CONTRACT §1).
+pub fn require<T>(value: Option<T>, argument: &str) -> T {
+    value.unwrap_or_else(|| {
+        MigError::new(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("argument {argument} must not be NULL"))
+            .hint(format!("Omit {argument} to use its default."))
+            .raise()
+    })
+}
+
+pub fn run(
+    spec: &Spec,
+    prefix: Option<&str>,
+    dry_run: Option<bool>,
+    force: Option<bool>,
+    body: impl FnOnce(&Target, &mut Report),
+) -> JsonB {
+    let prefix = require(prefix, "prefix");
+    let dry_run = require(dry_run, "dry_run");
+    let force = require(force, "force");
+    let started = Instant::now();
+    let tables: Vec<Table> = spec.tables().collect();
+    let target = Target::resolve(prefix, &tables).or_raise();
+
+    let steps = || {
+        for (table, mode) in spec.locks {
+            // Locks first: nothing is read before the rows are protected from concurrent writers.
+            // The caller's lock_timeout applies (55P03, nothing changed).
+            Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).expect("LOCK TABLE");
+        }
+        let before = guard::read_version(&target).or_raise();
+        spec.rule.check(spec.name, &target, before, force).or_raise();
+        let mut report = Report::new(spec.name, prefix, before, dry_run);
+        body(&target, &mut report);
+        let after = match spec.rule.stamp_after(before) {
+            Some(v) => {
+                guard::write_version(&target, v);
+                v
+            }
+            None => before,
+        };
+        (report, after)
+    };
+
+    let (report, after) = if dry_run { rolled_back(std::panic::AssertUnwindSafe(steps)) } else { steps() };
+    if dry_run {
+        pgrx::notice!("phoenix_kit_mig: dry run of {}: every change was rolled back", spec.name);
+    }
+    JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0))
+}
+
+/// Runs `f` in an internal subtransaction and rolls it back, as PL/pgSQL's exception blocks
+/// do; on error the subtransaction is rolled back before the error propagates, so a caller's
+/// own exception handler or savepoint finds the transaction nesting it expects.
+fn rolled_back<R>(f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>) -> R {
+    // SAFETY: the same calls, in the same order, as PL/pgSQL's exec_stmt_block.
+    let (old_context, old_owner) = unsafe {
+        let saved = (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner);
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(saved.0);
+        saved
+    };
+    let restore = move || unsafe {
+        pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        pg_sys::MemoryContextSwitchTo(old_context);
+        pg_sys::CurrentResourceOwner = old_owner;
+    };
+    // Unwind safety: on error the closure's state is discarded with the subtransaction.
+    let result = PgTryBuilder::new(move || {
+        let f = f;
+        (f.0)()
+    })
+        .catch_others(|error| {
+            restore();
+            error.rethrow()
+        })
+        .execute();
+    restore();
+    result
+}
+
+/// Raises the first blocker found by a pre-flight; the HINT points at the others, which
+/// `pk_migration_status` lists in full, so the operator can fix everything in one go.
+pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) {
+    let Some(first) = blockers.first() else { return };
+    let mut error = first.clone();
+    if blockers.len() > 1 {
+        let others = blockers.len() - 1;
+        let hint = error.hint.take().unwrap_or_default();
+        error = error.hint(format!(
+            "{hint} {others} other blocker(s) stop {} too: SELECT pk_migration_status({}); lists them all.",
+            spec.name,
+            pgrx::spi::quote_literal(&target.schema)
+        ));
+    }
+    error.raise()
+}

@@ -1,0 +1,64 @@
+//! Helpers for the #[pg_test]s: the shared fixture (tests/fixtures/phoenix_kit_fixture.sql,
+//! the same file the psql-level suite loads) and small queries.
+use pgrx::prelude::*;
+
+const FIXTURE: &str = include_str!("../tests/fixtures/phoenix_kit_fixture.sql");
+
+/// Builds PhoenixKit's tables in `schema` at `version` (dropping earlier copies).
+pub fn fixture(schema: &str, version: i32) {
+    Spi::run(FIXTURE).expect("load fixture functions");
+    Spi::run_with_args("SELECT pg_temp.pk_fixture($1, $2)", &[schema.into(), version.into()]).expect("build fixture");
+}
+
+pub fn setting(schema: &str, key: &str, value_json: Option<&str>, module: Option<&str>) -> pgrx::Uuid {
+    Spi::get_one_with_args(
+        "SELECT pg_temp.pk_fixture_setting($1, $2, $3::jsonb, $4)",
+        &[schema.into(), key.into(), value_json.into(), module.into()],
+    )
+    .expect("insert setting")
+    .expect("uuid")
+}
+
+pub fn one<T: FromDatum + IntoDatum>(sql: &str) -> Option<T> {
+    Spi::get_one::<T>(sql).expect(sql)
+}
+
+/// The report of a migration call, e.g. `report("SELECT pk_migrate_v114_up()")`.
+pub fn report(sql: &str) -> serde_json::Value {
+    one::<pgrx::JsonB>(sql).expect("report").0
+}
+
+/// A fingerprint of every row, index, column and the version comment of `schema`, to prove
+/// that a failed or dry run changed nothing.
+pub fn fingerprint(schema: &str) -> String {
+    let mut parts = Vec::new();
+    for table in ["phoenix_kit_settings", "phoenix_kit_ai_endpoints"] {
+        let exists = Spi::get_one_with_args::<bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2)",
+            &[schema.into(), table.into()],
+        )
+        .unwrap()
+        .unwrap();
+        if exists {
+            let rows = one::<String>(&format!(
+                "SELECT COALESCE(string_agg(t::text, ',' ORDER BY t::text), '') FROM {} t",
+                pgrx::spi::quote_qualified_identifier(schema, table)
+            ));
+            parts.push(rows.unwrap_or_default());
+        }
+    }
+    let catalog = Spi::get_one_with_args::<String>(
+        r#"SELECT concat_ws('|',
+              (SELECT string_agg(indexdef, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = $1),
+              (SELECT string_agg(c.relname || '.' || attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY c.relname, attnum)
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped),
+              (SELECT obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relname = 'phoenix_kit'))"#,
+        &[schema.into()],
+    )
+    .expect("fingerprint")
+    .unwrap_or_default();
+    parts.push(catalog);
+    parts.join("\n")
+}
