@@ -119,3 +119,125 @@ mod unit {
         assert_eq!(down.runs_from(), [114, 113]);
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use crate::test_support::*;
+    use pgrx::prelude::*;
+
+    const S: &str = "public";
+
+    fn run_at(version: &str, sql: &str) -> Result<serde_json::Value, Failure> {
+        fixture(S, 113);
+        set_version(S, version);
+        attempt(sql).map(|r| serde_json::from_str(&r.unwrap()).unwrap())
+    }
+
+    #[pg_test]
+    fn up_runs_from_n_minus_1_and_n_only() {
+        for (from, ok) in [("112", false), ("113", true), ("114", true), ("115", false), ("1", false)] {
+            let r = run_at(from, "SELECT pk_migrate_v114_up()::text");
+            assert_eq!(r.is_ok(), ok, "v114_up from {from}: {r:?}");
+            if let Err(f) = r {
+                assert_eq!(f.sqlstate, "55000");
+                assert!(f.message.contains(&format!("version {from}")) && f.message.contains("113 or 114"), "{}", f.message);
+                assert!(f.hint.unwrap().contains("force => true"));
+                assert_eq!(version(S).as_deref(), Some(from), "a refused run changes nothing");
+            }
+        }
+    }
+
+    #[pg_test]
+    fn down_runs_from_n_and_n_minus_1_only() {
+        for (from, ok, after) in [("112", false, "112"), ("113", true, "113"), ("114", true, "113"), ("115", false, "115")] {
+            let r = run_at(from, "SELECT pk_migrate_v114_down()::text");
+            assert_eq!(r.is_ok(), ok, "v114_down from {from}: {r:?}");
+            assert_eq!(version(S).as_deref(), Some(after));
+            if let Err(f) = r {
+                assert_eq!(f.sqlstate, "55000");
+            }
+        }
+    }
+
+    #[pg_test]
+    fn v114_before_v107_is_refused_with_the_reason() {
+        let f = run_at("106", "SELECT pk_migrate_v114_up()::text").unwrap_err();
+        assert_eq!(f.sqlstate, "55000");
+        assert!(f.detail.unwrap().contains("V107 must run before V114"));
+    }
+
+    #[pg_test]
+    fn force_skips_the_guard_but_never_lowers_the_stamp() {
+        assert_eq!(run_at("120", "SELECT pk_migrate_v114_up(force => true)::text").unwrap()["version_after"], 120);
+        assert_eq!(version(S).as_deref(), Some("120"));
+        assert_eq!(run_at("50", "SELECT pk_migrate_v114_up(force => true)::text").unwrap()["version_after"], 114);
+        assert_eq!(run_at("120", "SELECT pk_migrate_v114_down(force => true)::text").unwrap()["version_after"], 120);
+        assert_eq!(version(S).as_deref(), Some("120"));
+        assert_eq!(run_at("112", "SELECT pk_migrate_v114_down(force => true)::text").unwrap()["version_after"], 112);
+    }
+
+    #[pg_test]
+    fn no_comment_means_version_1() {
+        fixture(S, 113);
+        Spi::run("COMMENT ON TABLE phoenix_kit IS NULL").unwrap();
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "55000");
+        assert!(f.message.contains("at version 1"), "{}", f.message);
+    }
+
+    #[pg_test]
+    fn a_comment_that_is_not_an_integer_is_an_error() {
+        fixture(S, 113);
+        set_version(S, "113b");
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up(force => true)", "22P02");
+        assert!(f.message.contains("\"113b\""), "{}", f.message);
+        set_version(S, " 113 ");
+        assert!(attempt("SELECT pk_migrate_v114_up()::text").is_ok(), "surrounding blanks are tolerated");
+    }
+
+    #[pg_test]
+    fn null_arguments_are_errors() {
+        fixture(S, 113);
+        for sql in [
+            "SELECT pk_migrate_v114_up(NULL)",
+            "SELECT pk_migrate_v114_up('public', NULL)",
+            "SELECT pk_migrate_v114_up('public', false, NULL)",
+            "SELECT pk_migrate_v114_down(NULL)",
+        ] {
+            let f = fails_unchanged(S, sql, "22004");
+            assert!(f.message.contains("must not be NULL"));
+        }
+    }
+
+    #[pg_test]
+    fn missing_schema_and_missing_table_are_named() {
+        fixture(S, 113);
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('nope')", "3F000");
+        assert!(f.message.contains("\"nope\""));
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('public; DROP TABLE phoenix_kit --')", "3F000");
+        assert!(f.message.contains("public; DROP TABLE phoenix_kit --"));
+        Spi::run("CREATE SCHEMA half; CREATE TABLE half.phoenix_kit (id int); COMMENT ON TABLE half.phoenix_kit IS '113'").unwrap();
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('half')", "42P01");
+        assert!(f.message.contains("half.phoenix_kit_settings"), "{}", f.message);
+    }
+
+    #[pg_test]
+    fn migration_functions_have_the_promised_attributes() {
+        for f in ["pk_migrate_v114_up", "pk_migrate_v114_down"] {
+            let row = Spi::get_three_with_args::<String, String, bool>(
+                "SELECT provolatile::text || proparallel::text, array_to_string(proconfig, ','), prosecdef FROM pg_proc WHERE proname = $1",
+                &[f.into()],
+            )
+            .unwrap();
+            assert_eq!(row.0.as_deref(), Some("vu"), "{f}: VOLATILE, PARALLEL UNSAFE");
+            assert_eq!(row.1.as_deref(), Some("search_path=pg_catalog, pg_temp"), "{f}");
+            assert_eq!(row.2, Some(false), "{f}: SECURITY INVOKER");
+            let public = Spi::get_one_with_args::<bool>(
+                "SELECT has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc WHERE proname = $1",
+                &[f.into()],
+            )
+            .unwrap();
+            assert_eq!(public, Some(false), "{f}: EXECUTE revoked from PUBLIC");
+        }
+    }
+}

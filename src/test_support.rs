@@ -62,3 +62,89 @@ pub fn fingerprint(schema: &str) -> String {
     parts.push(catalog);
     parts.join("\n")
 }
+
+/// An error as the client sees it.
+#[derive(Debug)]
+pub struct Failure {
+    pub sqlstate: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+/// Runs `sql` in a subtransaction; on error rolls it back and returns the error, so a test can
+/// go on to check that nothing changed. On success returns the first column of the first row.
+pub fn attempt(sql: &str) -> Result<Option<String>, Failure> {
+    use pgrx::pg_sys::panic::CaughtError;
+    let (context, owner) = unsafe {
+        let saved = (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner);
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(saved.0);
+        saved
+    };
+    let sql = sql.to_string();
+    let outcome = PgTryBuilder::new(move || {
+        Ok(Spi::connect_mut(|c| c.update(sql.as_str(), None, &[])?.first().get::<String>(1)).expect("query"))
+    })
+    .catch_others(|caught| {
+        let e = match caught {
+            CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) => e,
+            CaughtError::RustPanic { ereport, .. } => ereport,
+        };
+        Err(Failure {
+            sqlstate: crate::errors::sqlstate_of(e.sql_error_code()),
+            message: e.message().to_string(),
+            detail: e.detail().map(str::to_string),
+            hint: e.hint().map(str::to_string),
+        })
+    })
+    .execute();
+    unsafe {
+        if outcome.is_ok() {
+            pg_sys::ReleaseCurrentSubTransaction();
+        } else {
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        }
+        pg_sys::MemoryContextSwitchTo(context);
+        pg_sys::CurrentResourceOwner = owner;
+    }
+    outcome
+}
+
+/// Asserts that `sql` fails with `sqlstate` and leaves `schema` exactly as it was.
+pub fn fails_unchanged(schema: &str, sql: &str, sqlstate: &str) -> Failure {
+    let before = fingerprint(schema);
+    let failure = attempt(sql).expect_err(sql);
+    assert_eq!(failure.sqlstate, sqlstate, "{sql}: {failure:?}");
+    assert_eq!(fingerprint(schema), before, "{sql} changed the database although it failed");
+    failure
+}
+
+pub fn version(schema: &str) -> Option<String> {
+    Spi::get_one_with_args(
+        "SELECT obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = 'phoenix_kit'",
+        &[schema.into()],
+    )
+    .unwrap()
+}
+
+pub fn set_version(schema: &str, version: &str) {
+    Spi::run(&format!(
+        "COMMENT ON TABLE {} IS {}",
+        pgrx::spi::quote_qualified_identifier(schema, "phoenix_kit"),
+        pgrx::spi::quote_literal(version)
+    ))
+    .unwrap();
+}
+
+/// One settings row as JSON (`key`, `module`, `value_json`, …), looked up by uuid.
+pub fn setting_row(schema: &str, uuid: pgrx::Uuid) -> serde_json::Value {
+    Spi::get_one_with_args::<pgrx::JsonB>(
+        &format!("SELECT to_jsonb(s) FROM {} s WHERE uuid = $1", pgrx::spi::quote_qualified_identifier(schema, "phoenix_kit_settings")),
+        &[uuid.into()],
+    )
+    .unwrap()
+    .expect("row")
+    .0
+}

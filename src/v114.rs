@@ -354,3 +354,347 @@ SELECT count(*),
     );
     report.set("rows_rewritten", rewritten).set("suffixed", suffixed);
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use crate::test_support::*;
+    use pgrx::prelude::*;
+    use serde_json::json;
+
+    const S: &str = "public";
+
+    fn up() -> serde_json::Value {
+        report("SELECT pk_migrate_v114_up()")
+    }
+
+    fn counts(r: &serde_json::Value, fields: &[&str]) -> Vec<i64> {
+        fields.iter().map(|f| r[f].as_i64().unwrap_or_else(|| panic!("{f} missing in {r}"))).collect()
+    }
+
+    #[pg_test]
+    fn up_rewrites_keys_and_fills_provider_and_name() {
+        fixture(S, 113);
+        let named = setting(S, "integration:openrouter:work", Some(r#"{"status":"connected","api_key":"enc:v1:x"}"#), Some("integrations"));
+        let legacy = setting(S, "integration:google", Some(r#"{"provider":"google"}"#), None);
+        let colons = setting(S, "integration:openrouter:team:eu", None, Some("other"));
+        let empty_name = setting(S, "integration:telegram:", Some("null"), Some("integrations"));
+        let display = setting(S, "integration:openai:default", Some(r#"{"provider":"Custom","name":"Display Name"}"#), Some("integrations"));
+        let json_empty = setting(S, "integration:slack:ops", Some(r#"{"provider":"","name":null}"#), Some("integrations"));
+        let composite = setting(S, "integration:openrouter:primary", Some(r#"{"provider":"openrouter:primary","name":"primary"}"#), Some("integrations"));
+        let malformed_ok = setting(S, "integration::x", Some(r#"{"provider":"stripe"}"#), Some("integrations"));
+        let plain = setting(S, "site_name", Some(r#"{"v":1}"#), Some("system"));
+        let not_prefix = setting(S, "Integration:google:x", None, Some("system"));
+        let before_named = setting_row(S, named);
+
+        let r = up();
+        assert_eq!(r["migration"], "v114_up");
+        assert_eq!(r["schema"], S);
+        assert_eq!((r["version_before"].as_i64(), r["version_after"].as_i64()), (Some(113), Some(114)));
+        assert_eq!(r["dry_run"], false);
+        assert!(r["elapsed_ms"].as_f64().is_some());
+        assert_eq!(
+            counts(&r, &["rows_rewritten", "provider_filled", "provider_repaired", "name_filled", "module_set"]),
+            // filled: named, colons, empty_name, json_empty; repaired: composite;
+            // name filled: named, legacy, colons, empty_name, json_empty, malformed_ok; module: legacy, colons
+            vec![8, 4, 1, 6, 2]
+        );
+        assert_eq!(version(S).as_deref(), Some("114"));
+
+        let row = |u| setting_row(S, u);
+        let pn = |u| {
+            let r = row(u);
+            (r["value_json"]["provider"].clone(), r["value_json"]["name"].clone())
+        };
+        assert_eq!(pn(named), (json!("openrouter"), json!("work")));
+        assert_eq!(pn(legacy), (json!("google"), json!("default")));
+        assert_eq!(pn(colons), (json!("openrouter"), json!("team:eu")), "names with ':' are kept whole");
+        assert_eq!(pn(empty_name), (json!("telegram"), json!("default")));
+        assert_eq!(pn(display), (json!("Custom"), json!("Display Name")), "non-empty JSON values win");
+        assert_eq!(pn(json_empty), (json!("slack"), json!("ops")));
+        assert_eq!(pn(composite), (json!("openrouter"), json!("primary")), "composite JSON provider repaired");
+        assert_eq!(pn(malformed_ok), (json!("stripe"), json!("x")));
+
+        let after_named = row(named);
+        assert_eq!(after_named["key"], json!(named.to_string()));
+        assert_eq!(after_named["module"], "integrations");
+        assert_eq!(after_named["value_json"]["status"], "connected", "other JSON keys kept");
+        assert_eq!(after_named["value_json"]["api_key"], "enc:v1:x");
+        for column in ["uuid", "value", "date_added", "date_updated"] {
+            assert_eq!(after_named[column], before_named[column], "{column} must not change");
+        }
+        assert_eq!(row(legacy)["module"], "integrations");
+        assert_eq!(row(colons)["module"], "integrations", "rows of other modules are rewritten too");
+        assert_eq!(row(empty_name)["value_json"], json!({"provider": "telegram", "name": "default"}), "JSON null becomes an object");
+        assert_eq!(row(colons)["value_json"], json!({"provider": "openrouter", "name": "team:eu"}), "SQL NULL becomes an object");
+        assert_eq!(row(plain)["key"], "site_name");
+        assert_eq!(row(plain)["value_json"], json!({"v": 1}));
+        assert_eq!(row(not_prefix)["key"], "Integration:google:x", "the prefix is case-sensitive");
+        assert_eq!(row(not_prefix)["module"], "system");
+    }
+
+    #[pg_test]
+    fn second_run_reports_zeros_and_picks_up_late_rows() {
+        fixture(S, 113);
+        setting(S, "integration:google:default", None, Some("integrations"));
+        up();
+        let fp = fingerprint(S);
+        let again = up();
+        assert_eq!(counts(&again, &["rows_rewritten", "provider_filled", "provider_repaired", "name_filled", "module_set"]), vec![0; 5]);
+        assert_eq!((again["version_before"].as_i64(), again["version_after"].as_i64()), (Some(114), Some(114)));
+        assert_eq!(fingerprint(S), fp, "a run with nothing to do changes nothing");
+        // An old application node wrote another composite key after the migration.
+        let late = setting(S, "integration:google:late", None, Some("integrations"));
+        assert_eq!(up()["rows_rewritten"], 1);
+        assert_eq!(setting_row(S, late)["key"], json!(late.to_string()));
+    }
+
+    #[pg_test]
+    fn up_refuses_non_object_value_json_listing_every_row() {
+        fixture(S, 113);
+        for (i, value) in [r#"["a"]"#, r#""text""#, "5", "true"].iter().enumerate() {
+            setting(S, &format!("integration:p{i}:n"), Some(value), Some("integrations"));
+        }
+        setting(S, "integration:ok:n", Some("{}"), Some("integrations"));
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
+        assert!(f.message.contains("\"public\".phoenix_kit_settings") || f.message.contains("public.phoenix_kit_settings"), "{f:?}");
+        let detail = f.detail.unwrap();
+        for i in 0..4 {
+            assert!(detail.contains(&format!("integration:p{i}:n")), "{detail}");
+        }
+        assert!(!detail.contains("integration:ok:n"));
+        assert!(f.hint.unwrap().contains("pk_migrate_v114_up"));
+    }
+
+    #[pg_test]
+    fn up_refuses_non_string_provider_or_name() {
+        for value in [r#"{"provider":5}"#, r#"{"name":{"a":1}}"#, r#"{"provider":["x"]}"#, r#"{"name":false}"#] {
+            fixture(S, 113);
+            setting(S, "integration:google:x", Some(value), Some("integrations"));
+            let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
+            assert!(f.detail.unwrap().contains("integration:google:x"));
+        }
+    }
+
+    #[pg_test]
+    fn up_refuses_an_empty_provider() {
+        for key in ["integration:", "integration::x"] {
+            fixture(S, 113);
+            setting(S, key, Some(r#"{"provider":""}"#), Some("integrations"));
+            let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
+            assert!(f.message.contains("no provider"), "{f:?}");
+            assert!(f.detail.unwrap().contains(&format!("key {key}")));
+        }
+    }
+
+    #[pg_test]
+    fn up_refuses_when_a_uuid_key_is_taken() {
+        fixture(S, 113);
+        let row = setting(S, "integration:google:x", None, Some("integrations"));
+        let holder = setting(S, &row.to_string(), None, Some("system"));
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "23505");
+        let detail = f.detail.unwrap();
+        assert!(detail.contains(&row.to_string()) && detail.contains(&holder.to_string()), "{detail}");
+    }
+
+    #[pg_test]
+    fn detail_lists_fifty_rows_then_a_count() {
+        fixture(S, 113);
+        for i in 0..57 {
+            setting(S, &format!("integration:p:{i:03}"), Some("[]"), Some("integrations"));
+        }
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
+        assert!(f.message.starts_with("value_json of 57 integration row(s)"), "{}", f.message);
+        let detail = f.detail.unwrap();
+        assert_eq!(detail.lines().filter(|l| l.starts_with("uuid ")).count(), 50, "{detail}");
+        assert!(detail.contains("integration:p:049") && !detail.contains("integration:p:050"));
+        assert!(detail.trim_end().ends_with("and 7 more"), "{detail}");
+    }
+
+    #[pg_test]
+    fn several_blockers_raise_the_first_and_point_to_the_rest() {
+        fixture(S, 113);
+        setting(S, "integration:a:x", Some("[]"), Some("integrations"));
+        setting(S, "integration:", None, Some("integrations"));
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
+        assert!(f.message.contains("not a JSON object"));
+        assert!(f.hint.unwrap().contains("1 other blocker(s)"));
+    }
+
+    fn down() -> serde_json::Value {
+        report("SELECT pk_migrate_v114_down()")
+    }
+
+    fn key_of(u: pgrx::Uuid) -> String {
+        setting_row(S, u)["key"].as_str().unwrap().to_string()
+    }
+
+    fn tail(u: pgrx::Uuid) -> String {
+        u.to_string()[24..32].to_string()
+    }
+
+    #[pg_test]
+    fn round_trip_suffixes_duplicate_pairs_in_age_order() {
+        fixture(S, 114);
+        let add = |name: &str, at: &str| {
+            Spi::get_one_with_args::<pgrx::Uuid>(
+                "SELECT pg_temp.pk_fixture_setting('public', gen_random_uuid()::text, $1::jsonb, 'integrations', NULL, $2::timestamptz)",
+                &[json!({"provider": "openrouter", "name": name}).to_string().into(), at.into()],
+            )
+            .unwrap()
+            .unwrap()
+        };
+        // Rows created after V114 with uuid keys, duplicates allowed.
+        let rows: Vec<pgrx::Uuid> = Vec::new();
+        let _ = rows;
+        let fix_key = |u: pgrx::Uuid| {
+            Spi::run_with_args("UPDATE phoenix_kit_settings SET key = uuid::text WHERE uuid = $1", &[u.into()]).unwrap();
+            u
+        };
+        let oldest = fix_key(add("work", "2026-01-01T00:00:00Z"));
+        let middle = fix_key(add("work", "2026-02-01T00:00:00Z"));
+        let newest = fix_key(add("work", "2026-03-01T00:00:00Z"));
+        let other_case = fix_key(add("Work", "2026-04-01T00:00:00Z"));
+        let colon = fix_key(add("team:eu", "2026-04-01T00:00:00Z"));
+
+        let r = down();
+        assert_eq!(r["rows_rewritten"], 5);
+        assert_eq!(version(S).as_deref(), Some("113"));
+        assert_eq!(key_of(oldest), "integration:openrouter:work");
+        assert_eq!(key_of(middle), format!("integration:openrouter:work-{}", tail(middle)));
+        assert_eq!(key_of(newest), format!("integration:openrouter:work-{}", tail(newest)));
+        assert_eq!(key_of(other_case), "integration:openrouter:Work", "grouping is case-sensitive");
+        assert_eq!(key_of(colon), "integration:openrouter:team:eu");
+        let suffixed = r["suffixed"].as_array().unwrap();
+        assert_eq!(suffixed.len(), 2);
+        assert!(suffixed.contains(&json!({"uuid": middle.to_string(), "key": key_of(middle)})));
+        assert_eq!(setting_row(S, oldest)["module"], "integrations", "module stays");
+
+        // And up again: uuids are the keys once more; JSON names survive, suffixes are in keys only.
+        let again = up();
+        assert_eq!(again["rows_rewritten"], 5);
+        assert_eq!(key_of(middle), middle.to_string());
+        assert_eq!(setting_row(S, colon)["value_json"]["name"], "team:eu");
+        assert_eq!(setting_row(S, middle)["value_json"]["name"], "work");
+    }
+
+    #[pg_test]
+    fn down_suffixes_the_first_when_an_unmigrated_row_holds_its_key() {
+        fixture(S, 114);
+        let stale = setting(S, "integration:openrouter:stale", None, Some("integrations"));
+        let migrated = setting(S, "x", Some(r#"{"provider":"openrouter","name":"stale"}"#), Some("integrations"));
+        Spi::run("UPDATE phoenix_kit_settings SET key = uuid::text WHERE key = 'x'").unwrap();
+        let r = down();
+        assert_eq!(r["rows_rewritten"], 1);
+        assert_eq!(key_of(stale), "integration:openrouter:stale", "the unmigrated row is left alone");
+        assert_eq!(key_of(migrated), format!("integration:openrouter:stale-{}", tail(migrated)));
+    }
+
+    fn uuid_keyed(value_json: &str) -> pgrx::Uuid {
+        let u = setting(S, "tmp", Some(value_json), Some("integrations"));
+        Spi::run_with_args("UPDATE phoenix_kit_settings SET key = uuid::text WHERE uuid = $1", &[u.into()]).unwrap();
+        u
+    }
+
+    #[pg_test]
+    fn down_refuses_rows_without_usable_provider_or_name() {
+        for value in [r#"{"name":"x"}"#, r#"{"provider":"p","name":""}"#, r#"{"provider":null,"name":"x"}"#, r#"{"provider":"p","name":7}"#, "[]"] {
+            fixture(S, 114);
+            let bad = uuid_keyed(value);
+            uuid_keyed(r#"{"provider":"p","name":"fine"}"#);
+            let f = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22023");
+            let detail = f.detail.unwrap();
+            assert!(detail.contains(&bad.to_string()) && detail.lines().count() == 1, "{value}: {detail}");
+        }
+    }
+
+    #[pg_test]
+    fn down_refuses_keys_longer_than_the_column() {
+        fixture(S, 114);
+        let long = uuid_keyed(&json!({"provider": "p", "name": "n".repeat(250)}).to_string());
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22001");
+        assert!(f.message.contains("255 characters"), "{}", f.message);
+        assert!(f.detail.unwrap().contains(&long.to_string()));
+    }
+
+    #[pg_test]
+    fn down_refuses_a_suffixed_key_that_still_collides() {
+        fixture(S, 114);
+        let first = uuid_keyed(r#"{"provider":"p","name":"n"}"#);
+        let second = uuid_keyed(r#"{"provider":"p","name":"n"}"#);
+        Spi::run_with_args("UPDATE phoenix_kit_settings SET date_added = now() - interval '1 day' WHERE uuid = $1", &[first.into()]).unwrap();
+        // A row already holds exactly the key the second would get.
+        setting(S, &format!("integration:p:n-{}", tail(second)), None, Some("system"));
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "23505");
+        assert!(f.detail.unwrap().contains(&second.to_string()));
+    }
+
+    #[pg_test]
+    fn works_in_a_schema_with_an_odd_name() {
+        fixture("My Kit", 113);
+        let u = setting("My Kit", "integration:google:x", None, Some("integrations"));
+        let r = report("SELECT pk_migrate_v114_up('My Kit')");
+        assert_eq!((r["schema"].as_str(), r["rows_rewritten"].as_i64()), (Some("My Kit"), Some(1)));
+        assert_eq!(setting_row("My Kit", u)["key"], json!(u.to_string()));
+        assert_eq!(version("My Kit").as_deref(), Some("114"));
+        assert_eq!(report("SELECT pk_migrate_v114_down('My Kit')")["rows_rewritten"], 1);
+    }
+
+    #[pg_test]
+    fn leaves_other_schemas_alone() {
+        fixture(S, 113);
+        fixture("other", 113);
+        let here = setting(S, "integration:google:x", None, Some("integrations"));
+        let there = setting("other", "integration:google:x", None, Some("integrations"));
+        up();
+        assert_eq!(setting_row(S, here)["key"], json!(here.to_string()));
+        assert_eq!(setting_row("other", there)["key"], "integration:google:x");
+        assert_eq!(version("other").as_deref(), Some("113"));
+    }
+
+    #[pg_test]
+    fn holds_share_row_exclusive_on_settings_until_commit() {
+        fixture(S, 113);
+        up();
+        let mode = Spi::get_one::<String>(
+            "SELECT string_agg(mode, ',' ORDER BY mode) FROM pg_locks
+              WHERE pid = pg_backend_pid() AND relation = 'public.phoenix_kit_settings'::regclass AND granted",
+        )
+        .unwrap()
+        .unwrap_or_default();
+        assert!(mode.contains("ShareRowExclusiveLock"), "{mode}");
+    }
+
+    #[pg_test]
+    fn dry_run_reports_the_same_and_changes_nothing() {
+        fixture(S, 113);
+        setting(S, "integration:google", None, None);
+        setting(S, "integration:openrouter:primary", Some(r#"{"provider":"openrouter:primary"}"#), Some("integrations"));
+        let fp = fingerprint(S);
+        let dry = report("SELECT pk_migrate_v114_up(dry_run => true)");
+        assert_eq!(fingerprint(S), fp);
+        let real = up();
+        assert_eq!(dry["dry_run"], true);
+        assert_eq!(real["dry_run"], false);
+        let strip = |mut r: serde_json::Value| {
+            r.as_object_mut().unwrap().retain(|k, _| k != "dry_run" && k != "elapsed_ms");
+            r
+        };
+        assert_eq!(strip(dry), strip(real));
+        // A dry run of the down, with its report.
+        let fp = fingerprint(S);
+        let dry_down = report("SELECT pk_migrate_v114_down('public', true)");
+        assert_eq!(fingerprint(S), fp);
+        assert_eq!(dry_down["rows_rewritten"], 2);
+        assert_eq!(dry_down["version_after"], 113);
+    }
+
+    #[pg_test]
+    fn dry_run_still_raises_preflight_errors() {
+        fixture(S, 113);
+        setting(S, "integration:x:y", Some("[1]"), Some("integrations"));
+        fails_unchanged(S, "SELECT pk_migrate_v114_up(dry_run => true)", "22023");
+        // and the transaction is usable afterwards: the subtransactions were unwound in order.
+        assert_eq!(one::<i32>("SELECT 1"), Some(1));
+    }
+}
