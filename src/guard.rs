@@ -71,9 +71,9 @@ impl VersionRule {
 pub fn read_version(target: &Target) -> MigResult<i32> {
     let comment: Option<String> = Spi::connect(|c| {
         c.select(
-            "SELECT pg_catalog.obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c
-               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = $1 AND c.relname = 'phoenix_kit'",
+            "SELECT (SELECT pg_catalog.obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c
+                       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = $1 AND c.relname = 'phoenix_kit')",
             None,
             &[target.schema.as_str().into()],
         )?

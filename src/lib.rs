@@ -6,7 +6,9 @@ mod errors;
 mod guard;
 mod rules_sql;
 mod runner;
+mod status;
 mod target;
+mod v107;
 mod v114;
 
 #[cfg(any(test, feature = "pg_test"))]

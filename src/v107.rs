@@ -1,0 +1,547 @@
+//! V107: pin each AI endpoint to the integration settings row it uses (`integration_uuid`),
+//! backfilled from the `provider` strings, and make endpoint names unique case-insensitively
+//! (CONTRACT §4); and its lossy down (§5).
+use crate::errors::{Code, MigError};
+use crate::guard::{Direction, VersionRule};
+use crate::runner::{self, Spec};
+use crate::target::{Table, Target};
+use phoenix_kit_mig_core::{detail_lines, Report};
+use pgrx::prelude::*;
+use pgrx::JsonB;
+
+pub const NAME_INDEX: &str = "phoenix_kit_ai_endpoints_name_index";
+pub const UUID_INDEX: &str = "phoenix_kit_ai_endpoints_integration_uuid_index";
+
+// Endpoints get a column and indexes: nobody may read them half-done. Settings are only read,
+// but must not change under the backfill.
+pub const UP: Spec = Spec {
+    name: "v107_up",
+    rule: VersionRule { version: 107, direction: Direction::Up },
+    locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE"), (Table::Settings, "SHARE")],
+};
+pub const DOWN: Spec = Spec {
+    name: "v107_down",
+    rule: VersionRule { version: 107, direction: Direction::Down },
+    locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE")],
+};
+
+/// Adds and backfills `integration_uuid` and the two indexes. See CONTRACT §4.
+#[pg_extern(volatile, parallel_unsafe, security_invoker)]
+#[search_path(pg_catalog, pg_temp)]
+fn pk_migrate_v107_up(
+    prefix: default!(Option<&str>, "'public'"),
+    dry_run: default!(Option<bool>, false),
+    force: default!(Option<bool>, false),
+) -> JsonB {
+    runner::run(&UP, prefix, dry_run, force, up)
+}
+
+/// Drops the indexes and the column (lossy by design). See CONTRACT §5.
+#[pg_extern(volatile, parallel_unsafe, security_invoker)]
+#[search_path(pg_catalog, pg_temp)]
+fn pk_migrate_v107_down(
+    prefix: default!(Option<&str>, "'public'"),
+    dry_run: default!(Option<bool>, false),
+    force: default!(Option<bool>, false),
+) -> JsonB {
+    runner::run(&DOWN, prefix, dry_run, force, down)
+}
+
+/// A relation named `name` in the target schema, with what it is.
+struct Existing {
+    /// `pg_get_indexdef` of an index, or e.g. "a table" for another relation kind.
+    definition: String,
+    /// A unique, non-partial btree index on endpoints whose only key is lower(name).
+    is_unique_lower_name: bool,
+}
+
+fn existing_relation(t: &Target, name: &str) -> Option<Existing> {
+    Spi::connect(|c| {
+        let row = c
+            .select(
+                r#"
+SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
+            ELSE 'a relation of kind ' || quote_literal(c.relkind::text) || ', not an index' END,
+       COALESCE(i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
+                AND i.indrelid = $3::regclass AND am.amname = 'btree'
+                AND pg_get_indexdef(c.oid, 1, false) = 'lower((name)::text)', false)
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  LEFT JOIN pg_am am ON am.oid = c.relam
+ WHERE n.nspname = $1 AND c.relname = $2"#,
+                None,
+                &[t.schema.as_str().into(), name.into(), t.qualified(Table::Endpoints).as_str().into()],
+            )?
+            .first();
+        if row.is_empty() {
+            return Ok::<_, pgrx::spi::Error>(None);
+        }
+        Ok(Some(Existing {
+            definition: row.get::<String>(1)?.unwrap_or_default(),
+            is_unique_lower_name: row.get::<bool>(2)?.unwrap_or(false),
+        }))
+    })
+    .expect("index lookup")
+}
+
+fn column_type(t: &Target) -> Option<String> {
+    Spi::connect(|c| {
+        c.select(
+            "SELECT (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+                      WHERE attrelid = $1::regclass AND attname = 'integration_uuid' AND NOT attisdropped)",
+            None,
+            &[t.qualified(Table::Endpoints).as_str().into()],
+        )?
+        .first()
+        .get_one::<String>()
+    })
+    .expect("column lookup")
+}
+
+/// Every reason V107 up cannot run (CONTRACT §4 step 1), read-only.
+pub fn preflight_up(t: &Target) -> Vec<MigError> {
+    let endpoints = t.qualified(Table::Endpoints);
+    let mut blockers = Vec::new();
+    let (groups, lines) = Spi::connect(|c| {
+        let row = c
+            .select(
+                format!(
+                    r#"
+SELECT count(*), (array_agg(line ORDER BY lower_name))[1:50]
+  FROM (SELECT lower(e.name) AS lower_name,
+               format('%s: %s', quote_literal(lower(e.name)),
+                      string_agg(format('uuid %s name %s', e.uuid, quote_literal(e.name)), ', ' ORDER BY e.uuid)) AS line
+          FROM {endpoints} e
+         GROUP BY lower(e.name)
+        HAVING count(*) > 1) duplicates"#
+                )
+                .as_str(),
+                None,
+                &[],
+            )?
+            .first();
+        Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<String>>(2)?.unwrap_or_default()))
+    })
+    .expect("V107 duplicate names");
+    if groups > 0 {
+        blockers.push(
+            MigError::new(
+                Code::ERRCODE_UNIQUE_VIOLATION,
+                format!("{groups} group(s) of endpoints in {} share a name when case is ignored", t.display(Table::Endpoints)),
+            )
+            .detail(detail_lines(&lines, groups as usize))
+            .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again.")),
+        );
+    }
+    if let Some(existing) = existing_relation(t, NAME_INDEX) {
+        if !existing.is_unique_lower_name {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{} already exists but is not a unique index on lower(name) of {}", NAME_INDEX, t.display(Table::Endpoints)),
+                )
+                .detail(format!("It is: {}", existing.definition))
+                .hint(format!(
+                    "Drop it (DROP INDEX {}.{NAME_INDEX};) so V107 can create the case-insensitive unique index, then run pk_migrate_v107_up again.",
+                    t.quoted_schema()
+                )),
+            );
+        }
+    }
+    if let Some(existing_type) = column_type(t).filter(|ty| ty != "uuid") {
+        blockers.push(
+            MigError::new(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("{}.integration_uuid already exists with type {existing_type}, not uuid", t.display(Table::Endpoints)),
+            )
+            .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
+        );
+    }
+    blockers
+}
+
+fn up(t: &Target, report: &mut Report) {
+    runner::refuse_if_blocked(&preflight_up(t), &UP, t);
+    let endpoints = t.qualified(Table::Endpoints);
+    let settings = t.qualified(Table::Settings);
+    let ext = &t.ext;
+
+    let column_added = column_type(t).is_none();
+    if column_added {
+        Spi::run(&format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")).expect("ADD COLUMN");
+        pgrx::notice!("phoenix_kit_mig: v107_up: added column integration_uuid to {endpoints}");
+    } else {
+        pgrx::notice!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}");
+    }
+
+    // One pass: classify each unpinned endpoint by the first rule that applies, resolve it with
+    // hash joins against the settings, and update only the rows that found their integration.
+    let sql = format!(
+        r#"
+WITH candidates AS (
+    SELECT s.uuid, {ext}.pk_named_key_provider(s.key) AS provider,
+           CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
+                THEN {ext}.pk_timestamp_micros(s.value_json ->> 'last_validated_at') END AS validated_at
+      FROM {settings} s
+     WHERE s.key LIKE 'integration:%'
+), latest AS (
+    SELECT DISTINCT ON (c.provider) c.provider, c.uuid
+      FROM candidates c
+     WHERE c.provider IS NOT NULL
+     ORDER BY c.provider, c.validated_at DESC NULLS LAST, c.uuid ASC
+), classified AS (
+    SELECT e.uuid, e.provider,
+           CASE WHEN strpos(e.provider, ':') > 0 THEN 'exact'
+                WHEN {ext}.pk_text_to_uuid(e.provider) IS NOT NULL THEN 'uuid'
+                WHEN e.provider <> '' THEN 'latest' END AS rule
+      FROM {endpoints} e
+     WHERE e.integration_uuid IS NULL
+), resolved AS (
+    SELECT c.uuid, c.rule, COALESCE(exact.uuid, by_uuid.uuid, l.uuid) AS integration
+      FROM classified c
+      LEFT JOIN {settings} exact ON c.rule = 'exact' AND exact.key = 'integration:' || c.provider
+      LEFT JOIN {settings} by_uuid ON c.rule = 'uuid' AND by_uuid.uuid = {ext}.pk_text_to_uuid(c.provider)
+                                  AND by_uuid.key LIKE 'integration:%'
+      LEFT JOIN latest l ON c.rule = 'latest' AND l.provider = c.provider
+), pinned AS (
+    UPDATE {endpoints} e SET integration_uuid = r.integration
+      FROM resolved r
+     WHERE e.uuid = r.uuid AND r.integration IS NOT NULL
+ RETURNING r.rule
+)
+SELECT count(*) FILTER (WHERE rule = 'exact'),
+       count(*) FILTER (WHERE rule = 'latest'),
+       count(*) FILTER (WHERE rule = 'uuid')
+  FROM pinned
+"#
+    );
+    let (exact, latest, by_uuid) = Spi::connect_mut(|c| {
+        let row = c.update(sql.as_str(), None, &[])?.first();
+        Ok::<_, pgrx::spi::Error>((
+            row.get::<i64>(1)?.unwrap_or(0),
+            row.get::<i64>(2)?.unwrap_or(0),
+            row.get::<i64>(3)?.unwrap_or(0),
+        ))
+    })
+    .expect("V107 backfill");
+    pgrx::notice!(
+        "phoenix_kit_mig: v107_up: pinned {} endpoint(s): {exact} by exact key, {latest} by latest validation, {by_uuid} by uuid",
+        exact + latest + by_uuid
+    );
+
+    // Indexes after the backfill: the UPDATE wrote no entries into them.
+    let mut created = Vec::new();
+    for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
+        if existing_relation(t, name).is_none() {
+            let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
+            Spi::run(&format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name)))
+                .expect("CREATE INDEX");
+            created.push(name);
+        }
+    }
+    pgrx::notice!("phoenix_kit_mig: v107_up: created {} index(es){}", created.len(), if created.is_empty() { String::new() } else { format!(": {}", created.join(", ")) });
+
+    let unpinned = Spi::connect(|c| {
+        c.select(
+            format!(
+                "SELECT COALESCE(jsonb_agg(jsonb_build_object('uuid', uuid, 'name', name, 'provider', provider) ORDER BY name, uuid), '[]')
+                   FROM {endpoints} WHERE integration_uuid IS NULL"
+            )
+            .as_str(),
+            None,
+            &[],
+        )?
+        .first()
+        .get_one::<JsonB>()
+    })
+    .expect("unpinned endpoints")
+    .map_or(serde_json::json!([]), |j| j.0);
+    let left = unpinned.as_array().map_or(0, Vec::len);
+    if left > 0 {
+        pgrx::notice!("phoenix_kit_mig: v107_up: {left} endpoint(s) left unpinned; re-pick their integration in the endpoint form");
+    }
+    report
+        .set("column_added", column_added)
+        .set("pinned_exact", exact)
+        .set("pinned_latest_validated", latest)
+        .set("pinned_by_uuid", by_uuid)
+        .set("indexes_created", created)
+        .set("left_unpinned", unpinned);
+}
+
+fn down(t: &Target, report: &mut Report) {
+    let endpoints = t.qualified(Table::Endpoints);
+    let schema = t.quoted_schema();
+    let mut dropped = Vec::new();
+    for name in [NAME_INDEX, UUID_INDEX] {
+        // Only our own indexes on endpoints: a same-named relation elsewhere is not V107's.
+        let ours = Spi::connect(|c| {
+            c.select(
+                "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = $1 AND c.relname = $2 AND i.indrelid = $3::regclass)",
+                None,
+                &[t.schema.as_str().into(), name.into(), endpoints.as_str().into()],
+            )?
+            .first()
+            .get_one::<bool>()
+        })
+        .expect("index lookup")
+        .unwrap_or(false);
+        if ours {
+            Spi::run(&format!("DROP INDEX {schema}.{}", pgrx::spi::quote_identifier(name))).expect("DROP INDEX");
+            dropped.push(name.to_string());
+        }
+    }
+    let mut pins_discarded = 0i64;
+    if column_type(t).is_some() {
+        pins_discarded = Spi::connect(|c| {
+            c.select(format!("SELECT count(integration_uuid) FROM {endpoints}").as_str(), None, &[])?.first().get_one::<i64>()
+        })
+        .expect("count pins")
+        .unwrap_or(0);
+        Spi::run(&format!("ALTER TABLE {endpoints} DROP COLUMN integration_uuid")).expect("DROP COLUMN");
+        dropped.push("integration_uuid".to_string());
+    }
+    pgrx::notice!(
+        "phoenix_kit_mig: v107_down: dropped {} from {endpoints}; {pins_discarded} pin(s) discarded",
+        if dropped.is_empty() { "nothing".to_string() } else { dropped.join(", ") }
+    );
+    report.set("pins_discarded", pins_discarded).set("dropped", dropped);
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use crate::test_support::*;
+    use pgrx::prelude::*;
+    use serde_json::json;
+
+    const S: &str = "public";
+
+    fn endpoint(name: &str, provider: &str) -> pgrx::Uuid {
+        Spi::get_one_with_args("SELECT pg_temp.pk_fixture_endpoint('public', $1, $2)", &[name.into(), provider.into()])
+            .unwrap()
+            .unwrap()
+    }
+
+    fn pin(e: pgrx::Uuid) -> Option<pgrx::Uuid> {
+        Spi::get_one_with_args("SELECT integration_uuid FROM phoenix_kit_ai_endpoints WHERE uuid = $1", &[e.into()]).unwrap()
+    }
+
+    fn validated(key: &str, at: serde_json::Value) -> pgrx::Uuid {
+        setting(S, key, Some(&json!({ "last_validated_at": at }).to_string()), Some("integrations"))
+    }
+
+    fn at_uuid(key: &str, uuid: &str, value_json: &str) -> pgrx::Uuid {
+        Spi::get_one_with_args(
+            "SELECT pg_temp.pk_fixture_setting('public', $1, $2::jsonb, 'integrations', $3::uuid)",
+            &[key.into(), value_json.into(), uuid.into()],
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    fn up() -> serde_json::Value {
+        report("SELECT pk_migrate_v107_up()")
+    }
+
+    #[pg_test]
+    fn pins_by_exact_key_latest_validation_and_uuid() {
+        fixture(S, 106);
+        let work = validated("integration:openrouter:work", json!("2026-04-30T10:00:00.5Z"));
+        let personal = validated("integration:openrouter:personal", json!("2026-04-30T10:00:00Z"));
+        let _legacy = validated("integration:openrouter", json!("2027-01-01T00:00:00Z"));
+        let google = setting(S, "integration:google:default", None, Some("integrations"));
+        let site = setting(S, "site_name", None, Some("system"));
+
+        let exact = endpoint("Exact", "openrouter:personal");
+        let bare = endpoint("Bare", "openrouter");
+        let by_uuid = endpoint("By uuid", &google.to_string().to_uppercase());
+        let no_match = endpoint("No match", "openrouter:gone");
+        let other = endpoint("Other", "anthropic");
+        let cased = endpoint("Cased", "OpenRouter");
+        let empty = endpoint("Empty", "");
+        let not_integration = endpoint("Not an integration", &site.to_string());
+
+        let r = up();
+        assert_eq!(pin(exact), Some(personal));
+        assert_eq!(pin(bare), Some(work), "…00.5Z is later than …00Z as a timestamp (not as text); legacy rows never count");
+        assert_eq!(pin(by_uuid), Some(google), "a uuid-valued provider (any case) pins to that integration row");
+        for e in [no_match, other, cased, empty, not_integration] {
+            assert_eq!(pin(e), None);
+        }
+        assert_eq!(r["column_added"], true);
+        assert_eq!((r["pinned_exact"].as_i64(), r["pinned_latest_validated"].as_i64(), r["pinned_by_uuid"].as_i64()), (Some(1), Some(1), Some(1)));
+        assert_eq!(r["indexes_created"], json!(["phoenix_kit_ai_endpoints_integration_uuid_index", "phoenix_kit_ai_endpoints_name_index"]));
+        let left: Vec<&str> = r["left_unpinned"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        assert_eq!(left, vec!["Cased", "Empty", "No match", "Not an integration", "Other"]);
+        assert_eq!(r["left_unpinned"][0], json!({"uuid": cased.to_string(), "name": "Cased", "provider": "OpenRouter"}));
+        assert_eq!((r["version_before"].as_i64(), r["version_after"].as_i64()), (Some(106), Some(107)));
+        assert_eq!(version(S).as_deref(), Some("107"));
+    }
+
+    #[pg_test]
+    fn indexes_have_the_upstream_shape() {
+        fixture(S, 106);
+        up();
+        let defs = one::<String>(
+            "SELECT string_agg(indexdef, E'\\n' ORDER BY indexname) FROM pg_indexes
+              WHERE schemaname = 'public' AND indexname IN ('phoenix_kit_ai_endpoints_name_index', 'phoenix_kit_ai_endpoints_integration_uuid_index')",
+        )
+        .unwrap();
+        assert_eq!(
+            defs,
+            "CREATE INDEX phoenix_kit_ai_endpoints_integration_uuid_index ON public.phoenix_kit_ai_endpoints USING btree (integration_uuid)\n\
+             CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON public.phoenix_kit_ai_endpoints USING btree (lower((name)::text))"
+        );
+        let column = one::<String>(
+            "SELECT format_type(atttypid, atttypmod) || attnotnull::text || (atthasdef)::text FROM pg_attribute
+              WHERE attrelid = 'phoenix_kit_ai_endpoints'::regclass AND attname = 'integration_uuid'",
+        );
+        assert_eq!(column.as_deref(), Some("uuidfalsefalse"), "nullable, no default");
+        assert_eq!(
+            one::<i64>("SELECT count(*) FROM pg_constraint WHERE conrelid = 'phoenix_kit_ai_endpoints'::regclass AND contype = 'f'"),
+            Some(0),
+            "no foreign key"
+        );
+    }
+
+    #[pg_test]
+    fn ties_and_unusable_timestamps_go_to_the_smallest_uuid_after_parseable_ones() {
+        fixture(S, 106);
+        // All NULL: the smallest uuid wins.
+        let a = at_uuid("integration:p:a", "01900000-0000-7000-8000-00000000000b", "{}");
+        let _b = at_uuid("integration:p:b", "01900000-0000-7000-8000-00000000000c", r#"{"last_validated_at":null}"#);
+        // Unparseable, empty, non-string: rank after any parseable value, even an old one.
+        at_uuid("integration:q:garbage", "01900000-0000-7000-8000-000000000001", r#"{"last_validated_at":"yesterday"}"#);
+        at_uuid("integration:q:empty", "01900000-0000-7000-8000-000000000002", r#"{"last_validated_at":""}"#);
+        at_uuid("integration:q:number", "01900000-0000-7000-8000-000000000003", r#"{"last_validated_at":1777777777}"#);
+        let old = at_uuid("integration:q:old", "01900000-0000-7000-8000-000000000009", r#"{"last_validated_at":"2001-01-01T00:00:00Z"}"#);
+        // Same instant in two offsets: a tie, so the smaller uuid.
+        let t1 = at_uuid("integration:r:x", "01900000-0000-7000-8000-000000000020", r#"{"last_validated_at":"2026-04-30T12:00:00+02:00"}"#);
+        at_uuid("integration:r:y", "01900000-0000-7000-8000-000000000021", r#"{"last_validated_at":"2026-04-30T10:00:00Z"}"#);
+        let (p, q, r) = (endpoint("P", "p"), endpoint("Q", "q"), endpoint("R", "r"));
+        up();
+        assert_eq!(pin(p), Some(a));
+        assert_eq!(pin(q), Some(old));
+        assert_eq!(pin(r), Some(t1));
+    }
+
+    #[pg_test]
+    fn only_unpinned_rows_are_touched_and_rerun_is_safe() {
+        fixture(S, 107);
+        let row = setting(S, "integration:openrouter:work", None, Some("integrations"));
+        let other = setting(S, "integration:openrouter:other", None, Some("integrations"));
+        let chosen = endpoint("Chosen", "openrouter");
+        let fresh = endpoint("Fresh", "openrouter:work");
+        Spi::run_with_args("UPDATE phoenix_kit_ai_endpoints SET integration_uuid = $1 WHERE uuid = $2", &[other.into(), chosen.into()]).unwrap();
+        let stamp = one::<String>("SELECT string_agg(updated_at::text || provider, ',' ORDER BY uuid) FROM phoenix_kit_ai_endpoints");
+        let r = up();
+        assert_eq!(r["column_added"], false);
+        assert_eq!(r["indexes_created"], json!([]));
+        assert_eq!(pin(chosen), Some(other), "a pin the user chose is kept");
+        assert_eq!(pin(fresh), Some(row));
+        assert_eq!(one::<String>("SELECT string_agg(updated_at::text || provider, ',' ORDER BY uuid) FROM phoenix_kit_ai_endpoints"), stamp);
+        let fp = fingerprint(S);
+        let again = up();
+        assert_eq!((again["pinned_exact"].as_i64(), again["pinned_latest_validated"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(fingerprint(S), fp);
+    }
+
+    #[pg_test]
+    fn duplicate_names_are_refused_listing_every_group() {
+        fixture(S, 106);
+        let a1 = endpoint("Chat", "openrouter");
+        let a2 = endpoint("chat", "openrouter");
+        let a3 = endpoint("CHAT", "openrouter");
+        let b1 = endpoint("Images", "openrouter");
+        let b2 = endpoint("images", "openrouter");
+        endpoint("Unique", "openrouter");
+        let f = fails_unchanged(S, "SELECT pk_migrate_v107_up()", "23505");
+        assert!(f.message.contains("2 group(s)"), "{}", f.message);
+        let detail = f.detail.unwrap();
+        for u in [a1, a2, a3, b1, b2] {
+            assert!(detail.contains(&u.to_string()), "{detail}");
+        }
+        assert!(detail.contains("'chat'") && detail.contains("'images'") && !detail.contains("Unique"), "{detail}");
+        assert!(f.hint.unwrap().contains("pk_migrate_v107_up"));
+    }
+
+    #[pg_test]
+    fn a_same_named_index_of_another_shape_is_refused() {
+        for ddl in [
+            "CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (name)",
+            "CREATE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (lower(name))",
+            "CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (lower(name)) WHERE enabled",
+        ] {
+            fixture(S, 106);
+            Spi::run(ddl).unwrap();
+            let f = fails_unchanged(S, "SELECT pk_migrate_v107_up()", "55000");
+            assert!(f.detail.unwrap().contains("CREATE"), "{ddl}");
+        }
+        fixture(S, 106);
+        Spi::run("CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (lower(name::text))").unwrap();
+        assert_eq!(up()["indexes_created"], json!(["phoenix_kit_ai_endpoints_integration_uuid_index"]), "the right shape is kept");
+    }
+
+    #[pg_test]
+    fn down_drops_everything_and_counts_discarded_pins() {
+        fixture(S, 106);
+        setting(S, "integration:openrouter:work", None, Some("integrations"));
+        endpoint("A", "openrouter");
+        endpoint("B", "openrouter:work");
+        endpoint("C", "nothing");
+        up();
+        let r = report("SELECT pk_migrate_v107_down()");
+        assert_eq!(r["pins_discarded"], 2);
+        assert_eq!(r["dropped"], json!(["phoenix_kit_ai_endpoints_name_index", "phoenix_kit_ai_endpoints_integration_uuid_index", "integration_uuid"]));
+        assert_eq!(version(S).as_deref(), Some("106"));
+        assert_eq!(one::<i64>("SELECT count(*) FROM pg_attribute WHERE attrelid = 'phoenix_kit_ai_endpoints'::regclass AND attname = 'integration_uuid' AND NOT attisdropped"), Some(0));
+        let again = report("SELECT pk_migrate_v107_down()");
+        assert_eq!((again["pins_discarded"].as_i64(), again["dropped"].clone()), (Some(0), json!([])));
+        assert_eq!(again["version_after"], 106);
+    }
+
+    #[pg_test]
+    fn full_path_v107_then_v114_and_both_downs() {
+        fixture(S, 106);
+        let work = setting(S, "integration:openrouter:work", None, Some("integrations"));
+        let e = endpoint("Chat", "openrouter:work");
+        let refused = attempt("SELECT pk_migrate_v114_up()::text").unwrap_err();
+        assert_eq!(refused.sqlstate, "55000", "V114 before V107 would lose every pin");
+        up();
+        set_version(S, "113");
+        report("SELECT pk_migrate_v114_up()");
+        assert_eq!(pin(e), Some(work), "V114 keeps uuids, so the pins stay valid");
+        assert_eq!(setting_row(S, work)["key"], json!(work.to_string()));
+        report("SELECT pk_migrate_v114_down()");
+        assert_eq!(setting_row(S, work)["key"], "integration:openrouter:work");
+        set_version(S, "107");
+        assert_eq!(report("SELECT pk_migrate_v107_down()")["pins_discarded"], 1);
+        assert_eq!(version(S).as_deref(), Some("106"));
+    }
+
+    #[pg_test]
+    fn dry_runs_report_like_real_runs_and_change_nothing() {
+        fixture(S, 106);
+        setting(S, "integration:openrouter:work", None, Some("integrations"));
+        endpoint("A", "openrouter");
+        endpoint("B", "gone:x");
+        let strip = |mut r: serde_json::Value| {
+            r.as_object_mut().unwrap().retain(|k, _| k != "dry_run" && k != "elapsed_ms");
+            r
+        };
+        for (call, dry) in [
+            ("SELECT pk_migrate_v107_up()", "SELECT pk_migrate_v107_up(dry_run => true)"),
+            ("SELECT pk_migrate_v107_down()", "SELECT pk_migrate_v107_down(dry_run => true)"),
+        ] {
+            let fp = fingerprint(S);
+            let d = report(dry);
+            assert_eq!(d["dry_run"], true);
+            assert_eq!(fingerprint(S), fp, "{dry} changed something");
+            let real = report(call);
+            assert_eq!(strip(d), strip(real), "{dry}");
+        }
+    }
+}
