@@ -382,6 +382,34 @@ mod tests {
     }
 
     #[pg_test]
+    fn candidates_are_not_filtered_by_module_or_status() {
+        fixture(S, 106);
+        let failed = setting(
+            S,
+            "integration:openrouter:old",
+            Some(r#"{"status":"error","validation_status":"error: 401","last_validated_at":"2026-05-01T00:00:00Z"}"#),
+            Some("system"),
+        );
+        setting(S, "integration:openrouter:ok", Some(r#"{"status":"connected","last_validated_at":"2026-04-01T00:00:00Z"}"#), Some("integrations"));
+        let e = endpoint("Chat", "openrouter");
+        up();
+        assert_eq!(pin(e), Some(failed), "the latest validation wins, whatever its module or outcome");
+    }
+
+    #[pg_test]
+    fn takes_access_exclusive_on_endpoints_and_share_on_settings() {
+        fixture(S, 106);
+        up();
+        let modes = one::<String>(
+            "SELECT string_agg(c.relname || '=' || l.mode, ',' ORDER BY c.relname, l.mode) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+              WHERE l.pid = pg_backend_pid() AND l.granted AND c.relname IN ('phoenix_kit_ai_endpoints', 'phoenix_kit_settings')",
+        )
+        .unwrap();
+        assert!(modes.contains("phoenix_kit_ai_endpoints=AccessExclusiveLock"), "{modes}");
+        assert!(modes.contains("phoenix_kit_settings=ShareLock"), "{modes}");
+    }
+
+    #[pg_test]
     fn indexes_have_the_upstream_shape() {
         fixture(S, 106);
         up();
