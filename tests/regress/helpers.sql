@@ -10,7 +10,9 @@
 --                                after a call means the call changed nothing
 --   pg_temp.set_version(schema, text)  COMMENT ON TABLE <schema>.phoenix_kit IS text
 --                                (NULL removes the comment)
---   pg_temp.row_uuid(n)          '01900000-0000-7000-8000-<n, 12 digits>' (UUIDv7-looking)
+--   pg_temp.row_uuid(n)          '01900000-0000-7000-8000-<n in 8 digits>0000' (UUIDv7-looking;
+--                                n orders them, and V114 down's suffix, characters 25-32 of
+--                                the uuid, is n in 8 digits: row_uuid(2) -> '-00000002')
 --   pg_temp.day(n)               2026-01-01 00:00:00+00 plus n days
 
 CREATE FUNCTION pg_temp.settings(schema text)
@@ -50,7 +52,7 @@ BEGIN
   EXECUTE format(
     'SELECT string_agg(s::text, E''\n'' ORDER BY s.uuid) FROM %I.phoenix_kit_settings s', schema)
     INTO rows_text;
-  SELECT string_agg(c.relname || ':' || c.relkind, ',' ORDER BY c.relname)
+  SELECT string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname)
     INTO objects
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname = schema;
@@ -62,7 +64,7 @@ $fn$;
 CREATE FUNCTION pg_temp.row_uuid(n int)
 RETURNS uuid
 LANGUAGE sql IMMUTABLE AS $fn$
-  SELECT ('01900000-0000-7000-8000-' || lpad(n::text, 12, '0'))::uuid
+  SELECT ('01900000-0000-7000-8000-' || lpad(n::text, 8, '0') || '0000')::uuid
 $fn$;
 
 CREATE FUNCTION pg_temp.day(n int)

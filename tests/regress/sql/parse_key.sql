@@ -53,3 +53,4 @@ SELECT p.provolatile, p.proisstrict, p.proparallel,
 SET ROLE regress_pk_nobody;
 SELECT * FROM pk_parse_integration_key('integration:google:x');
 RESET ROLE;
+DROP EXTENSION phoenix_kit_mig;

@@ -53,3 +53,4 @@ REVOKE EXECUTE ON FUNCTION pk_migrate_v114_up(text, boolean, boolean) FROM regre
 REVOKE USAGE ON SCHEMA pk_surface FROM regress_pk_nobody;
 SET client_min_messages = warning;
 DROP SCHEMA pk_surface CASCADE;
+DROP EXTENSION phoenix_kit_mig;
