@@ -167,7 +167,9 @@ cmd_start() {
   # pg_ctl would create the log owner-only; pre-create it readable so any user can debug.
   as_run_user touch "$LOG_FILE" && as_run_user chmod 0644 "$LOG_FILE" 2>/dev/null || true
   say "starting (log $LOG_FILE)"
-  if ! as_run_user "$PG_BIN/pg_ctl" start -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 >/dev/null; then
+  # Without RUST_BACKTRACE: pgrx would append a Rust backtrace to the DETAIL of every error
+  # raised inside the extension, which is noise for an operator and breaks expected outputs.
+  if ! as_run_user env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$PG_BIN/pg_ctl" start -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 >/dev/null; then
     tail -n 20 "$LOG_FILE" >&2 || true
     die "server did not start; see $LOG_FILE"
   fi

@@ -63,32 +63,8 @@ if [ "$install" = 1 ]; then
   scripts/install-extension.sh
 fi
 
-# The server inherits the environment of whoever started it. With RUST_BACKTRACE set (this
-# machine sets RUST_BACKTRACE=1) pgrx appends a Rust backtrace to the DETAIL of every
-# PostgreSQL error raised inside the extension (permission denied, read-only transaction,
-# lock timeout …), which would make the expected output depend on the machine. So the
-# server must run without it: start it without, and restart a running one that has it.
-backtrace_vars=(RUST_BACKTRACE RUST_LIB_BACKTRACE)
-unset "${backtrace_vars[@]}"
-server_has_backtrace() {
-  local pidfile=${PK_CLUSTER_DIR:-/tmp/phoenix_kit_mig/cluster}/postmaster.pid pid environ
-  if [ "$(id -u)" -eq 0 ]; then
-    pid=$(head -n 1 "$pidfile" 2>/dev/null) || return 1
-  else
-    pid=$(sudo -n head -n 1 "$pidfile" 2>/dev/null) || return 1
-  fi
-  [ -n "$pid" ] || return 1
-  if [ "$(id -u)" -eq 0 ]; then
-    environ=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null) || return 1
-  else
-    environ=$(sudo -n cat "/proc/$pid/environ" 2>/dev/null | tr '\0' '\n') || return 1
-  fi
-  printf '%s\n' "$environ" | grep -Eq '^RUST(_LIB)?_BACKTRACE=([^0]|0.)'
-}
-if scripts/pgcluster.sh status >/dev/null 2>&1 && server_has_backtrace; then
-  say "the running cluster was started with RUST_BACKTRACE set: restarting it without"
-  scripts/pgcluster.sh stop
-fi
+# pgcluster.sh starts the server without RUST_BACKTRACE, so no Rust backtrace is appended to
+# the DETAIL of errors and the expected output does not depend on the machine.
 scripts/pgcluster.sh start
 eval "$(scripts/pgcluster.sh env)"   # PGHOST (the socket directory), PGPORT, PGUSER
 

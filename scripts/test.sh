@@ -13,8 +13,10 @@ summary() {
   local passed failed
   passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
   failed=$(grep -hoE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
-  passed=$((passed + $(grep -cE '^(ok|test) +[0-9]+ +- .* ok ' "$log" || true)))
-  failed=$((failed + $(grep -cE '^(not ok|test) +[0-9]+ +- .* (FAILED|failed)' "$log" || true)))
+  # pg_regress: "test name ... ok  12 ms"; prove (TAP): "t/x.t .. ok" counts come from its
+  # own "Result:" line, so TAP files are counted per file here.
+  passed=$((passed + $(grep -cE '^(test +)?[a-z0-9_]+ +\.\.\. ok ' "$log" || true)))
+  failed=$((failed + $(grep -cE '^(test +)?[a-z0-9_]+ +\.\.\. FAILED' "$log" || true)))
   echo "$passed passed, $failed failed"
 }
 trap summary EXIT

@@ -44,6 +44,7 @@ pub fn run(
     let dry_run = require(dry_run, "dry_run");
     let force = require(force, "force");
     let started = Instant::now();
+    refuse_read_only(spec, prefix);
     let tables: Vec<Table> = spec.tables().collect();
     let target = Target::resolve(prefix, &tables).or_raise();
 
@@ -72,6 +73,21 @@ pub fn run(
         pgrx::notice!("phoenix_kit_mig: dry run of {}: every change was rolled back", spec.name);
     }
     JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0))
+}
+
+/// PostgreSQL would refuse the first write anyway, but only after the pre-flight and without
+/// saying which migration or schema; a hot standby is read-only too.
+fn refuse_read_only(spec: &Spec, schema: &str) {
+    // SAFETY: a plain read of a backend-global flag.
+    if unsafe { pg_sys::XactReadOnly } {
+        MigError::new(
+            Code::ERRCODE_READ_ONLY_SQL_TRANSACTION,
+            format!("{} cannot run in a read-only transaction", spec.name),
+        )
+        .detail(format!("It changes PhoenixKit's tables in schema \"{schema}\" (a dry run too: it changes them, then rolls back)."))
+        .hint("Run it on the primary, in a read-write transaction. pk_migration_status works here.")
+        .raise()
+    }
 }
 
 /// Runs `f` in an internal subtransaction and rolls it back, as PL/pgSQL's exception blocks

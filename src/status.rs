@@ -136,8 +136,12 @@ mod tests {
         setting(S, "integration:a:x", None, Some("integrations"));
         Spi::run("SET TRANSACTION READ ONLY").unwrap();
         assert_eq!(status()["migrations"]["v114_up"]["can_run"], true);
-        let f = attempt("SELECT pk_migrate_v114_up()::text").unwrap_err();
-        assert_eq!(f.sqlstate, "25006");
+        for call in ["pk_migrate_v114_up()", "pk_migrate_v114_down(dry_run => true)", "pk_migrate_v107_up()", "pk_migrate_v107_down()"] {
+            let f = attempt(&format!("SELECT {call}::text")).unwrap_err();
+            assert_eq!(f.sqlstate, "25006", "{call}");
+            assert!(f.message.contains("cannot run in a read-only transaction"), "{}", f.message);
+            assert!(f.hint.unwrap().contains("pk_migration_status"));
+        }
     }
 
     #[pg_test]

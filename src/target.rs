@@ -44,7 +44,7 @@ impl Target {
         .unwrap_or(false);
         if !exists {
             return Err(MigError::new(Code::ERRCODE_INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist"))
-                .hint("Pass the schema that holds PhoenixKit's tables as prefix, e.g. pk_migrate_v114_up('public')."));
+                .hint("Pass the schema that holds PhoenixKit's tables as prefix (the default is 'public')."));
         }
         for &table in needs {
             if !target.table_exists(table) {

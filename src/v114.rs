@@ -130,7 +130,7 @@ SELECT count(*),
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("{no_provider} integration row(s) in {target} have no provider: the key has none and value_json has no non-empty provider"),
+                    format!("{no_provider} integration row(s) in {target} have no provider: the key has none and value_json has no usable one"),
                 )
                 .detail(detail_lines(&list(11)?, no_provider as usize))
                 .hint("Set value_json->'provider' for these rows (or delete them), then run pk_migrate_v114_up again."),
@@ -485,6 +485,14 @@ mod tests {
             assert!(f.message.contains("no provider"), "{f:?}");
             assert!(f.detail.unwrap().contains(&format!("key {key}")));
         }
+    }
+
+    #[pg_test]
+    fn up_refuses_a_composite_copy_that_would_repair_to_an_empty_provider() {
+        fixture(S, 113);
+        setting(S, "integration::y", Some(r#"{"provider":":y"}"#), Some("integrations"));
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
+        assert!(f.detail.unwrap().contains("integration::y"));
     }
 
     #[pg_test]

@@ -9,10 +9,9 @@ use crate::key::{parse_integration_key, remainder, DEFAULT_NAME, INTEGRATION_PRE
 /// the old composite storage form "openrouter:primary" in a row keyed "integration:openrouter:primary" —
 /// then it is repaired to the parsed key provider. If `key` is not an integration key at all, only a non-empty JSON provider counts.
 ///
-/// The repair only fires when the parsed key provider is non-empty: on a malformed key
-/// such as `integration::x` with JSON provider `":x"` the repair target would be empty,
-/// and "repairing" into an empty provider would turn a row the pre-flight accepts
-/// (it has a non-empty JSON provider) into an error, so the JSON value is kept as is.
+/// On a malformed key such as `integration::x` with JSON provider `":x"` the repair target is
+/// empty, so the result is None: the row has no usable provider and the pre-flight refuses it
+/// (CONTRACT §6 step 1) rather than keep a composite provider the application cannot list.
 pub fn v114_provider<'a>(key: &'a str, json_provider: Option<&'a str>) -> Option<&'a str> {
     let key_provider = parse_integration_key(key).and_then(|k| k.provider);
     match json_provider {
@@ -21,9 +20,10 @@ pub fn v114_provider<'a>(key: &'a str, json_provider: Option<&'a str>) -> Option
             // the provider. Only an exact match with R counts; a different composite value
             // ("openrouter:other") is not provably that bug, so it is left for a human.
             let is_composite_copy = remainder(key).is_some_and(|r| r == jp && r.contains(':'));
-            match key_provider {
-                Some(kp) if is_composite_copy => Some(kp),
-                _ => Some(jp),
+            if is_composite_copy {
+                key_provider
+            } else {
+                Some(jp)
             }
         }
         _ => key_provider,
@@ -126,8 +126,8 @@ mod tests {
         assert_eq!(v114_provider("integration::x", Some("x")), Some("x"));
         assert_eq!(v114_provider("integration:", None), None);
         assert_eq!(v114_provider("integration::x", Some("")), None);
-        // Would-be repair to an empty provider: keep the JSON value (see doc comment).
-        assert_eq!(v114_provider("integration::x", Some(":x")), Some(":x"));
+        // Would-be repair to an empty provider: no usable provider (see doc comment).
+        assert_eq!(v114_provider("integration::x", Some(":x")), None);
     }
 
     #[test]

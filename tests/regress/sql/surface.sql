@@ -48,9 +48,26 @@ SELECT pg_temp.fingerprint('pk_surface') = :'fp' AS unchanged;
 SELECT key, module FROM pg_temp.settings('pk_surface');
 SELECT pg_temp.version('pk_surface') AS version;
 
--- Cleanup.
+-- Cleanup of the privileges part.
 REVOKE EXECUTE ON FUNCTION pk_migrate_v114_up(text, boolean, boolean) FROM regress_pk_nobody;
 REVOKE USAGE ON SCHEMA pk_surface FROM regress_pk_nobody;
 SET client_min_messages = warning;
 DROP SCHEMA pk_surface CASCADE;
 DROP EXTENSION phoenix_kit_mig;
+
+-- The extension in a schema whose name needs quoting: the migrations call their helper
+-- functions through the extension's schema, whatever it is called.
+SET client_min_messages = notice;
+CREATE SCHEMA "Ext Schema";
+CREATE EXTENSION phoenix_kit_mig SCHEMA "Ext Schema";
+SELECT pg_temp.pk_fixture('pk_surface', 113);
+SELECT pg_temp.pk_fixture_setting('pk_surface', 'integration:openrouter:primary', '{"provider": "openrouter:primary"}',
+                                  'integrations', pg_temp.row_uuid(1), pg_temp.day(0));
+SELECT "Ext Schema".pk_migrate_v114_up('pk_surface') - 'elapsed_ms' AS report;
+SELECT "Ext Schema".pk_migrate_v114_down('pk_surface') - 'elapsed_ms' AS report;
+SELECT uuid, key, module, value_json FROM pg_temp.settings('pk_surface');
+SELECT * FROM "Ext Schema".pk_parse_integration_key('integration:google');
+SET client_min_messages = warning;
+DROP SCHEMA pk_surface CASCADE;
+DROP EXTENSION phoenix_kit_mig;
+DROP SCHEMA "Ext Schema";
