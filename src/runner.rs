@@ -10,6 +10,24 @@ use phoenix_kit_mig_core::Report;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+/// Declares a migration's SQL function: the same signature, attributes and runner for all
+/// four, so none can drift from CONTRACT §1.
+macro_rules! migration_function {
+    ($(#[$doc:meta])* $name:ident, $spec:expr, $body:path) => {
+        $(#[$doc])*
+        #[pgrx::pg_extern(volatile, parallel_unsafe, security_invoker)]
+        #[search_path(pg_catalog, pg_temp)]
+        fn $name(
+            prefix: default!(Option<&str>, "'public'"),
+            dry_run: default!(Option<bool>, false),
+            force: default!(Option<bool>, false),
+        ) -> pgrx::JsonB {
+            $crate::runner::run(&$spec, prefix, dry_run, force, $body)
+        }
+    };
+}
+pub(crate) use migration_function;
+
 pub struct Spec {
     /// "v114_up" …, the report's `migration`.
     pub name: &'static str,

@@ -25,27 +25,18 @@ pub const DOWN: Spec = Spec {
     locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE")],
 };
 
-/// Adds and backfills `integration_uuid` and the two indexes. See CONTRACT §4.
-#[pg_extern(volatile, parallel_unsafe, security_invoker)]
-#[search_path(pg_catalog, pg_temp)]
-fn pk_migrate_v107_up(
-    prefix: default!(Option<&str>, "'public'"),
-    dry_run: default!(Option<bool>, false),
-    force: default!(Option<bool>, false),
-) -> JsonB {
-    runner::run(&UP, prefix, dry_run, force, up)
-}
-
-/// Drops the indexes and the column (lossy by design). See CONTRACT §5.
-#[pg_extern(volatile, parallel_unsafe, security_invoker)]
-#[search_path(pg_catalog, pg_temp)]
-fn pk_migrate_v107_down(
-    prefix: default!(Option<&str>, "'public'"),
-    dry_run: default!(Option<bool>, false),
-    force: default!(Option<bool>, false),
-) -> JsonB {
-    runner::run(&DOWN, prefix, dry_run, force, down)
-}
+runner::migration_function!(
+    /// Adds and backfills `integration_uuid` and the two indexes. See CONTRACT §4.
+    pk_migrate_v107_up,
+    UP,
+    up
+);
+runner::migration_function!(
+    /// Drops the indexes and the column (lossy by design). See CONTRACT §5.
+    pk_migrate_v107_down,
+    DOWN,
+    down
+);
 
 /// A relation named `name` in the target schema, with what it is.
 struct Existing {

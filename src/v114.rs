@@ -19,27 +19,18 @@ pub const UP: Spec = Spec { name: "v114_up", rule: VersionRule { version: 114, d
 pub const DOWN: Spec =
     Spec { name: "v114_down", rule: VersionRule { version: 114, direction: Direction::Down }, locks: LOCKS };
 
-/// Rewrites every `integration:*` settings row to the uuid-only key shape. See CONTRACT §6.
-#[pg_extern(volatile, parallel_unsafe, security_invoker)]
-#[search_path(pg_catalog, pg_temp)]
-fn pk_migrate_v114_up(
-    prefix: default!(Option<&str>, "'public'"),
-    dry_run: default!(Option<bool>, false),
-    force: default!(Option<bool>, false),
-) -> JsonB {
-    runner::run(&UP, prefix, dry_run, force, up)
-}
-
-/// Rebuilds composite keys for uuid-keyed integration rows (best effort). See CONTRACT §7.
-#[pg_extern(volatile, parallel_unsafe, security_invoker)]
-#[search_path(pg_catalog, pg_temp)]
-fn pk_migrate_v114_down(
-    prefix: default!(Option<&str>, "'public'"),
-    dry_run: default!(Option<bool>, false),
-    force: default!(Option<bool>, false),
-) -> JsonB {
-    runner::run(&DOWN, prefix, dry_run, force, down)
-}
+runner::migration_function!(
+    /// Rewrites every `integration:*` settings row to the uuid-only key shape. See CONTRACT §6.
+    pk_migrate_v114_up,
+    UP,
+    up
+);
+runner::migration_function!(
+    /// Rebuilds composite keys for uuid-keyed integration rows (best effort). See CONTRACT §7.
+    pk_migrate_v114_down,
+    DOWN,
+    down
+);
 
 /// What V114 up would do, and every reason it cannot.
 pub struct UpPlan {
