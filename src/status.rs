@@ -23,7 +23,7 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
     let mut migrations = Map::new();
     for (spec, preflight) in [
         (&v107::UP, v107_up_blockers as fn(&Target) -> Vec<MigError>),
-        (&v107::DOWN, no_blockers),
+        (&v107::DOWN, v107::preflight_down),
         (&v114::UP, |t: &Target| v114::plan_up(t).blockers),
         (&v114::DOWN, |t: &Target| v114::plan_down(t).blockers),
     ] {
@@ -38,10 +38,6 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
 
 fn v107_up_blockers(t: &Target) -> Vec<MigError> {
     v107::preflight_up(t)
-}
-
-fn no_blockers(_: &Target) -> Vec<MigError> {
-    Vec::new()
 }
 
 fn status_of(

@@ -42,7 +42,8 @@ runner::migration_function!(
 struct Existing {
     /// `pg_get_indexdef` of an index, or e.g. "a table" for another relation kind.
     definition: String,
-    /// A unique, non-partial btree index on endpoints whose only key is lower(name).
+    /// A valid, unique, non-partial btree index on endpoints whose only key is lower(name)
+    /// (an invalid one, left by a failed CREATE INDEX CONCURRENTLY, enforces nothing).
     is_unique_lower_name: bool,
 }
 
@@ -52,8 +53,9 @@ fn existing_relation(t: &Target, name: &str) -> Option<Existing> {
             .select(
                 r#"
 SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
+                 || CASE WHEN NOT (i.indisvalid AND i.indisready) THEN ' (INVALID: left by a failed CREATE INDEX CONCURRENTLY)' ELSE '' END
             ELSE 'a relation of kind ' || quote_literal(c.relkind::text) || ', not an index' END,
-       COALESCE(i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
+       COALESCE(i.indisunique AND i.indisvalid AND i.indisready AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
                 AND i.indrelid = $3::regclass AND am.amname = 'btree'
                 AND pg_get_indexdef(c.oid, 1, false) = 'lower((name)::text)', false)
   FROM pg_class c
@@ -130,7 +132,7 @@ SELECT count(*), (array_agg(line ORDER BY lower_name))[1:50]
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{} already exists but is not a unique index on lower(name) of {}", NAME_INDEX, t.display(Table::Endpoints)),
+                    format!("{} already exists but is not a valid unique index on lower(name) of {}", NAME_INDEX, t.display(Table::Endpoints)),
                 )
                 .detail(format!("It is: {}", existing.definition))
                 .hint(format!(
@@ -224,7 +226,11 @@ SELECT count(*) FILTER (WHERE rule = 'exact'),
     // Indexes after the backfill: the UPDATE wrote no entries into them.
     let mut created = Vec::new();
     for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
-        if existing_relation(t, name).is_none() {
+        let existing = existing_relation(t, name);
+        if let Some(other) = existing.as_ref().filter(|e| name == UUID_INDEX && !e.definition.contains("(integration_uuid)")) {
+            pgrx::warning!("phoenix_kit_mig: v107_up: kept the existing {name}, which is not an index on integration_uuid: {}", other.definition);
+        }
+        if existing.is_none() {
             let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
             Spi::run(&format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name)))
                 .expect("CREATE INDEX");
@@ -261,7 +267,47 @@ SELECT count(*) FILTER (WHERE rule = 'exact'),
         .set("left_unpinned", unpinned);
 }
 
+/// Every reason V107 down cannot run (CONTRACT §5), read-only: objects that depend on the
+/// column (views, …) would make DROP COLUMN fail with PostgreSQL's own error, whose
+/// "use CASCADE" advice the caller cannot follow through this function.
+pub fn preflight_down(t: &Target) -> Vec<MigError> {
+    if column_type(t).is_none() {
+        return Vec::new();
+    }
+    let endpoints = t.qualified(Table::Endpoints);
+    let (count, objects) = Spi::connect(|c| {
+        let row = c
+            .select(
+                "SELECT count(*), (array_agg(o.object ORDER BY o.object))[1:50]
+                   FROM pg_depend d
+                   -- A view depends through its rewrite rule: name the view, not the rule.
+                   CROSS JOIN LATERAL (SELECT COALESCE(
+                       (SELECT pg_describe_object('pg_class'::regclass, r.ev_class, 0) FROM pg_rewrite r
+                         WHERE d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid),
+                       pg_describe_object(d.classid, d.objid, d.objsubid)) AS object) o
+                   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                  WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1::regclass
+                    AND a.attname = 'integration_uuid' AND d.deptype = 'n'",
+                None,
+                &[endpoints.as_str().into()],
+            )?
+            .first();
+        Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<String>>(2)?.unwrap_or_default()))
+    })
+    .expect("V107 down dependencies");
+    if count == 0 {
+        return Vec::new();
+    }
+    vec![MigError::new(
+        Code::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+        format!("{count} object(s) depend on {endpoints}.integration_uuid, which V107 down drops"),
+    )
+    .detail(detail_lines(&objects, count as usize))
+    .hint("Drop or change those objects first (they were not created by PhoenixKit), then run pk_migrate_v107_down again.")]
+}
+
 fn down(t: &Target, report: &mut Report) {
+    runner::refuse_if_blocked(&preflight_down(t), &DOWN, t);
     let endpoints = t.qualified(Table::Endpoints);
     let schema = t.quoted_schema();
     let mut dropped = Vec::new();
@@ -502,6 +548,26 @@ mod tests {
         fixture(S, 106);
         Spi::run("CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (lower(name::text))").unwrap();
         assert_eq!(up()["indexes_created"], json!(["phoenix_kit_ai_endpoints_integration_uuid_index"]), "the right shape is kept");
+    }
+
+    #[pg_test]
+    fn an_invalid_name_index_is_refused() {
+        fixture(S, 106);
+        Spi::run("CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (lower(name::text))").unwrap();
+        // What a failed CREATE INDEX CONCURRENTLY leaves behind: an index that enforces nothing.
+        Spi::run("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'phoenix_kit_ai_endpoints_name_index'::regclass").unwrap();
+        let f = fails_unchanged(S, "SELECT pk_migrate_v107_up()", "55000");
+        assert!(f.hint.unwrap().contains("DROP INDEX"));
+    }
+
+    #[pg_test]
+    fn down_refuses_while_other_objects_depend_on_the_column() {
+        fixture(S, 107);
+        Spi::run("CREATE VIEW pinned AS SELECT name, integration_uuid FROM phoenix_kit_ai_endpoints").unwrap();
+        let f = fails_unchanged(S, "SELECT pk_migrate_v107_down()", "2BP01");
+        assert_eq!(f.detail.as_deref(), Some("view public.pinned"));
+        let status = report("SELECT pk_migration_status()");
+        assert_eq!(status["migrations"]["v107_down"]["blockers"][0]["sqlstate"], "2BP01");
     }
 
     #[pg_test]
