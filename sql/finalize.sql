@@ -4,3 +4,14 @@ REVOKE EXECUTE ON FUNCTION pk_migrate_v114_up(text, boolean, boolean) FROM PUBLI
 REVOKE EXECUTE ON FUNCTION pk_migrate_v114_down(text, boolean, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION pk_migrate_v107_up(text, boolean, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION pk_migrate_v107_down(text, boolean, boolean) FROM PUBLIC;
+
+-- The migrations' joins are equi-joins over whole tables. With stale statistics (an ANALYZE
+-- that ran during a bulk load sees 0 rows) the planner picks nested loops and a run takes
+-- minutes instead of milliseconds while holding its locks; hash and merge joins stay linear
+-- whatever the estimates (tests/reliability/08_stale_statistics.t). Set per function, so the
+-- caller's setting is untouched.
+ALTER FUNCTION pk_migrate_v107_up(text, boolean, boolean) SET enable_nestloop = off;
+ALTER FUNCTION pk_migrate_v107_down(text, boolean, boolean) SET enable_nestloop = off;
+ALTER FUNCTION pk_migrate_v114_up(text, boolean, boolean) SET enable_nestloop = off;
+ALTER FUNCTION pk_migrate_v114_down(text, boolean, boolean) SET enable_nestloop = off;
+ALTER FUNCTION pk_migration_status(text) SET enable_nestloop = off;

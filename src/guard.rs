@@ -210,6 +210,17 @@ mod tests {
     }
 
     #[pg_test]
+    fn snapshot_isolation_is_refused() {
+        fixture(S, 113);
+        // pgrx's test transaction has run queries already, so SET TRANSACTION is refused; set
+        // the backend variable as it would (the psql-level suite uses the real statement).
+        unsafe { pgrx::pg_sys::XactIsoLevel = pgrx::pg_sys::XACT_REPEATABLE_READ as i32 };
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "25000");
+        unsafe { pgrx::pg_sys::XactIsoLevel = 1 };
+        assert!(f.message.contains("READ COMMITTED"), "{}", f.message);
+    }
+
+    #[pg_test]
     fn missing_schema_and_missing_table_are_named() {
         fixture(S, 113);
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('nope')", "3F000");
@@ -223,14 +234,14 @@ mod tests {
 
     #[pg_test]
     fn migration_functions_have_the_promised_attributes() {
-        for f in ["pk_migrate_v114_up", "pk_migrate_v114_down"] {
+        for f in ["pk_migrate_v114_up", "pk_migrate_v114_down", "pk_migrate_v107_up", "pk_migrate_v107_down"] {
             let row = Spi::get_three_with_args::<String, String, bool>(
                 "SELECT provolatile::text || proparallel::text, array_to_string(proconfig, ','), prosecdef FROM pg_proc WHERE proname = $1",
                 &[f.into()],
             )
             .unwrap();
             assert_eq!(row.0.as_deref(), Some("vu"), "{f}: VOLATILE, PARALLEL UNSAFE");
-            assert_eq!(row.1.as_deref(), Some("search_path=pg_catalog, pg_temp"), "{f}");
+            assert_eq!(row.1.as_deref(), Some("search_path=pg_catalog, pg_temp,enable_nestloop=off"), "{f}");
             assert_eq!(row.2, Some(false), "{f}: SECURITY INVOKER");
             let public = Spi::get_one_with_args::<bool>(
                 "SELECT has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc WHERE proname = $1",

@@ -63,6 +63,7 @@ pub fn run(
     let force = require(force, "force");
     let started = Instant::now();
     refuse_read_only(spec, prefix);
+    refuse_transaction_snapshot(spec);
     let tables: Vec<Table> = spec.tables().collect();
     let target = Target::resolve(prefix, &tables).or_raise();
 
@@ -104,6 +105,22 @@ fn refuse_read_only(spec: &Spec, schema: &str) {
         )
         .detail(format!("It changes PhoenixKit's tables in schema \"{schema}\" (a dry run too: it changes them, then rolls back)."))
         .hint("Run it on the primary, in a read-write transaction. pk_migration_status works here.")
+        .raise()
+    }
+}
+
+/// Under REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the lock the
+/// migration waits for, so rows committed during that wait would escape the rewrite while the
+/// stamp claimed the migration complete.
+fn refuse_transaction_snapshot(spec: &Spec) {
+    // SAFETY: a plain read of a backend-global setting.
+    if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
+        MigError::new(
+            Code::ERRCODE_INVALID_TRANSACTION_STATE,
+            format!("{} must run in a READ COMMITTED transaction", spec.name),
+        )
+        .detail("Under REPEATABLE READ or SERIALIZABLE the snapshot is taken before the migration's lock, so rows committed while it waits would not be migrated.")
+        .hint("Run it in a READ COMMITTED transaction (PostgreSQL's and Ecto's default).")
         .raise()
     }
 }

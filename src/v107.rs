@@ -173,9 +173,9 @@ fn up(t: &Target, report: &mut Report) {
     let sql = format!(
         r#"
 WITH candidates AS (
-    SELECT s.uuid, {ext}.pk_named_key_provider(s.key) AS provider,
+    SELECT s.uuid, {ext}.pk_named_key_provider(s.key::text) AS provider,
            CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
-                THEN {ext}.pk_timestamp_micros(s.value_json ->> 'last_validated_at') END AS validated_at
+                THEN {ext}.pk_timestamp_micros((s.value_json ->> 'last_validated_at')::text) END AS validated_at
       FROM {settings} s
      WHERE s.key LIKE 'integration:%'
 ), latest AS (
@@ -183,18 +183,21 @@ WITH candidates AS (
       FROM candidates c
      WHERE c.provider IS NOT NULL
      ORDER BY c.provider, c.validated_at DESC NULLS LAST, c.uuid ASC
-), classified AS (
-    SELECT e.uuid, e.provider,
-           CASE WHEN strpos(e.provider, ':') > 0 THEN 'exact'
-                WHEN {ext}.pk_text_to_uuid(e.provider) IS NOT NULL THEN 'uuid'
-                WHEN e.provider <> '' THEN 'latest' END AS rule
+), unpinned AS (
+    SELECT e.uuid, e.provider::text AS provider, {ext}.pk_text_to_uuid(e.provider::text) AS provider_uuid
       FROM {endpoints} e
      WHERE e.integration_uuid IS NULL
+), classified AS (
+    SELECT u.uuid, u.provider, u.provider_uuid,
+           CASE WHEN strpos(u.provider, ':') > 0 THEN 'exact'
+                WHEN u.provider_uuid IS NOT NULL THEN 'uuid'
+                WHEN u.provider <> '' THEN 'latest' END AS rule
+      FROM unpinned u
 ), resolved AS (
     SELECT c.uuid, c.rule, COALESCE(exact.uuid, by_uuid.uuid, l.uuid) AS integration
       FROM classified c
       LEFT JOIN {settings} exact ON c.rule = 'exact' AND exact.key = 'integration:' || c.provider
-      LEFT JOIN {settings} by_uuid ON c.rule = 'uuid' AND by_uuid.uuid = {ext}.pk_text_to_uuid(c.provider)
+      LEFT JOIN {settings} by_uuid ON c.rule = 'uuid' AND by_uuid.uuid = c.provider_uuid
                                   AND by_uuid.key LIKE 'integration:%'
       LEFT JOIN latest l ON c.rule = 'latest' AND l.provider = c.provider
 ), pinned AS (

@@ -42,6 +42,10 @@ pub struct UpPlan {
     pub blockers: Vec<MigError>,
 }
 
+// Every call of our helper functions passes arguments of exactly the declared types (`::text`,
+// `::uuid`): a function of the same name with a closer signature elsewhere, planted by whoever
+// can create functions there, must never be chosen (tests/reliability/06_security.t).
+
 /// One pass over the integration rows: counts for the report and every blocker of §6 step 1.
 /// Read-only, so `pk_migration_status` uses it too.
 pub fn plan_up(t: &Target) -> UpPlan {
@@ -67,7 +71,7 @@ WITH candidates AS (
            CASE WHEN c.n_type = 'string' THEN c.vj ->> 'name' END AS jn
       FROM candidates c
 ), planned AS (
-    SELECT j.*, {ext}.pk_v114_provider(j.key, j.jp) AS new_provider FROM judged j
+    SELECT j.*, {ext}.pk_v114_provider(j.key::text, j.jp::text) AS new_provider FROM judged j
 )
 SELECT count(*),
        count(*) FILTER (WHERE jp IS NULL OR jp = ''),
@@ -166,8 +170,8 @@ UPDATE {settings} s
    SET key = s.uuid::text,
        module = 'integrations',
        value_json = COALESCE(NULLIF(s.value_json, 'null'::jsonb), '{{}}'::jsonb)
-                    || jsonb_build_object('provider', {ext}.pk_v114_provider(s.key, s.value_json ->> 'provider'),
-                                          'name', {ext}.pk_v114_name(s.key, s.value_json ->> 'name'))
+                    || jsonb_build_object('provider', {ext}.pk_v114_provider(s.key::text, (s.value_json ->> 'provider')::text),
+                                          'name', {ext}.pk_v114_name(s.key::text, (s.value_json ->> 'name')::text))
  WHERE s.key LIKE 'integration:%'
 "#
             )
@@ -213,7 +217,7 @@ targets AS (
 ), ranked AS (
     SELECT t.uuid, t.provider, t.name,
            row_number() OVER (PARTITION BY t.provider, t.name ORDER BY t.date_added ASC NULLS LAST, t.uuid ASC) AS rn,
-           {ext}.pk_v114_composite_key(t.provider, t.name, NULL) AS plain_key
+           {ext}.pk_v114_composite_key(t.provider::text, t.name::text, NULL::uuid) AS plain_key
       FROM targets t
      WHERE t.provider <> '' AND t.name <> ''
 ), planned AS (
@@ -222,7 +226,7 @@ targets AS (
     SELECT r.uuid, r.plain_key,
            CASE WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM {settings} o WHERE o.key = r.plain_key)
                 THEN r.plain_key
-                ELSE {ext}.pk_v114_composite_key(r.provider, r.name, r.uuid) END AS new_key
+                ELSE {ext}.pk_v114_composite_key(r.provider::text, r.name::text, r.uuid::uuid) END AS new_key
       FROM ranked r
 )"#
     )

@@ -157,7 +157,26 @@ SELECT current_setting('search_path') AS search_path, current_setting('lock_time
 RESET lock_timeout;
 RESET search_path;
 
+---------------------------------------------------------------------------------------
+-- REPEATABLE READ / SERIALIZABLE: the snapshot predates the lock, so rows committed while
+-- the migration waited would escape it. Refused (25000) before anything runs.
+SELECT pg_temp.pk_fixture('pk_rr', 113);
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT pk_migrate_v114_up('pk_rr');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT pk_migrate_v114_up('pk_rr', dry_run => true);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT pk_migration_status('pk_rr') -> 'version' AS status_still_works;
+COMMIT;
+SELECT pg_temp.version('pk_rr') AS version;
+
 -- Cleanup.
 SET client_min_messages = warning;
+DROP SCHEMA pk_rr CASCADE;
 DROP SCHEMA pk_tx CASCADE;
 DROP EXTENSION phoenix_kit_mig;
+

@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# Benchmark of phoenix_kit_mig against upstream PhoenixKit's SQL and the least possible work.
+#
+#   scripts/bench.sh --smoke        200 rows, 1 round, seconds; exits non-zero if a variant
+#                                   fails or the extension's end state differs from upstream's
+#                                   (or the floor's) where they must agree. Uses the installed
+#                                   build (installs one only when none is installed).
+#   scripts/bench.sh [--full]       the real benchmark: release build, V114 up/down at 10^4,
+#                                   10^5, 10^6 settings rows; V107 up/down at 10^5 and 10^6
+#                                   settings rows with 10^4 / 10^5 endpoints; 3 rounds.
+#                                   Writes bench/results/<date>.md (and .tsv) and prints it.
+# Options:
+#   --sizes N,N,…        settings rows for V114 (and V107 unless --v107-sizes is given)
+#   --v107-sizes N,N,…   settings rows for V107 (endpoints = rows / 10)
+#   --rounds R           rounds of A B C (interleaved; median over the rounds)
+#   --seed S             data seed [42]
+#   --only LIST          migrations to run, e.g. v114_up,v107_up [all four]
+#   --out FILE           markdown result file (the .tsv goes next to it)
+#   --rebuild            rebuild the data templates even if they exist
+#   --no-install         use whatever build is installed (full mode otherwise installs a release build)
+#   --keep-templates     keep the template databases at the end (default: kept; see --drop-templates)
+#   --drop-templates     drop this run's template databases at the end
+#   --with-proposed      also time D, bench/sql/proposed/<migration>.sql where it exists: the
+#                        extension's statements with the fixes proposed in bench/README.md
+#
+# Variants, each in its own transaction on an identical fresh copy (CREATE DATABASE … TEMPLATE):
+#   A  SELECT pk_migrate_…('public')                       bench/sql/variants/<m>.ext.sql
+#   B  upstream's migration as plain SQL (facts §5, §7)   bench/sql/variants/<m>.upstream.sql
+#   C  the floor: least work reaching the same keys/columns bench/sql/variants/<m>.floor.sql
+#
+# Cluster: scripts/pgcluster.sh's (PK_CLUSTER_DIR, PK_SOCKET_DIR, PK_PGPORT are honoured; it
+# is started if needed and left running). Data templates are databases named pkb_t_*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
+SO=$("$PG_CONFIG" --pkglibdir)/phoenix_kit_mig.so
+RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 MB
+
+orig_args="$*"
+mode=full sizes="" v107_sizes="" rounds="" seed=42 only="v114_up,v114_down,v107_up,v107_down"
+out="" rebuild=0 install=auto drop_templates=0 variants="A B C"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) mode=smoke ;;
+    --full) mode=full ;;
+    --sizes) sizes=$2; shift ;;
+    --v107-sizes) v107_sizes=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --seed) seed=$2; shift ;;
+    --only) only=$2; shift ;;
+    --out) out=$2; shift ;;
+    --rebuild) rebuild=1 ;;
+    --no-install) install=no ;;
+    --keep-templates) drop_templates=0 ;;
+    --drop-templates) drop_templates=1 ;;
+    --with-proposed) variants="A B C D" ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$mode" = smoke ]; then
+  : "${sizes:=200}" "${rounds:=1}"
+  : "${v107_sizes:=$sizes}"
+else
+  if [ -z "$v107_sizes" ]; then
+    if [ -n "$sizes" ]; then v107_sizes=$sizes; else v107_sizes=100000,1000000; fi
+  fi
+  : "${sizes:=10000,100000,1000000}" "${rounds:=3}"
+fi
+for n in ${sizes//,/ } ${v107_sizes//,/ } $rounds $seed; do
+  [[ $n =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] || { echo "bench: sizes, rounds and seed must be positive integers" >&2; exit 2; }
+done
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+# --- cluster --------------------------------------------------------------------------------
+scripts/pgcluster.sh start >&2
+eval "$(scripts/pgcluster.sh env)"
+export PGHOST PGPORT PGUSER PGDATABASE=postgres
+# Housekeeping sessions do not print NOTICEs; the timed session (PGOPTIONS reset) does.
+psql() { PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+work=$(mktemp -d /tmp/pkmig-bench-run.XXXXXX)
+chmod 0755 "$work"
+sampler_cleanup() { [ -f "$work/run/sampler.pid" ] && kill "$(cat "$work/run/sampler.pid")" 2>/dev/null || true; }
+trap 'sampler_cleanup; psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+
+# --- the extension build ----------------------------------------------------------------------
+so_size() { stat -c %s "$SO" 2>/dev/null || echo 0; }
+so_sum() { sha256sum "$SO" 2>/dev/null | cut -c1-16; }
+installs=0 installed_sum="" private_so=""
+# A's functions are pointed (pg_proc.probin, on the clone only) at a private copy of the build
+# that was installed when the clone's CREATE EXTENSION ran: identical bytes, but a file nobody
+# else writes. `cargo pgrx install` overwrites $SO in place, and a backend that has the old
+# file mapped then dies of SIGBUS (which restarts the whole cluster).
+stash_so() {
+  mkdir -p "$work/lib"; chmod 0755 "$work/lib"
+  private_so=$work/lib/phoenix_kit_mig.$(so_sum).so
+  [ -f "$private_so" ] || cp "$SO" "$private_so"
+  chmod 0755 "$private_so"
+}
+install_release() {
+  say "installing the release build (PK_RELEASE=1 scripts/install-extension.sh)"
+  local log=$work/install.$installs.log
+  if ! PK_RELEASE=1 scripts/install-extension.sh >"$log" 2>&1; then
+    tail -n 30 "$log" >&2; die "release install failed (log $log)"
+  fi
+  installs=$((installs + 1))
+  installed_sum=$(so_sum)
+  [ "$(so_size)" -lt "$RELEASE_MAX_BYTES" ] || die "installed $SO is $(so_size) bytes: not a release build"
+  stash_so
+  say "installed $SO: $(so_size) bytes, sha256 $installed_sum"
+}
+# Before every timed run of A: the .so on disk must be the release build this script installed
+# (other work may install a debug build into the same PostgreSQL at any time).
+ensure_release() {
+  [ "$install" = yes ] || return 0
+  local tries=0
+  while [ "$(so_size)" -ge "$RELEASE_MAX_BYTES" ] || [ "$(so_sum)" != "$installed_sum" ]; do
+    tries=$((tries + 1)); [ $tries -le 3 ] || die "cannot keep the release build installed"
+    say "$SO was replaced ($(so_size) bytes); reinstalling the release build"
+    install_release
+  done
+}
+if [ "$install" = auto ]; then
+  if [ "$mode" = full ]; then install=yes
+  elif [ ! -f "$SO" ]; then
+    say "phoenix_kit_mig is not installed; installing it (scripts/install-extension.sh)"
+    scripts/install-extension.sh >&2
+    install=no
+  else install=no
+  fi
+fi
+[ "$install" = yes ] && install_release
+[ -f "$SO" ] || die "$SO is missing (run scripts/install-extension.sh)"
+if [ "$install" != yes ]; then installed_sum=$(so_sum); stash_so; fi
+
+# --- data templates -------------------------------------------------------------------------
+# Per settings-row count N (endpoints E = N/10, at least 1), three states, each a template
+# database built once (VACUUM ANALYZE after building) and cloned for every run:
+#   s106  settings with pre-V114 keys + endpoints without integration_uuid   -> v107_up
+#   s107  s106 after V107 (upstream's SQL; same pins on this data)           -> v107_down, v114_up
+#   s114  s107 after V114 (keys = uuid, provider/name in value_json)          -> v114_down
+# The stamp (phoenix_kit comment) is set on the clone, outside the timing.
+gen_hash=$(cat bench/sql/generate.sql tests/fixtures/phoenix_kit_fixture.sql bench/sql/variants/v107_up.upstream.sql | sha256sum | cut -c1-8)
+tname() { echo "pkb_t_$1_$2_s${seed}_${gen_hash}"; }
+db_exists() { [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '$1'")" = 1 ]; }
+seal() { psql -d postgres -c "ALTER DATABASE $1 WITH IS_TEMPLATE true ALLOW_CONNECTIONS false" >/dev/null; }
+unseal_drop() {
+  psql -d postgres -c "ALTER DATABASE $1 WITH IS_TEMPLATE false" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+}
+clone() { psql -d postgres -c "CREATE DATABASE $2 TEMPLATE $1 STRATEGY FILE_COPY" >/dev/null; }
+
+build_templates() {
+  local n=$1 e=$(( $1 / 10 > 0 ? $1 / 10 : 1 )) t106 t107 t114 started=$SECONDS
+  t106=$(tname s106 "$n"); t107=$(tname s107 "$n"); t114=$(tname s114 "$n")
+  if [ $rebuild = 1 ]; then for t in $t114 $t107 $t106; do db_exists "$t" && unseal_drop "$t"; done; fi
+  if ! db_exists "$t106"; then
+    say "building $t106 ($n settings rows, $e endpoints, seed $seed)"
+    psql -d postgres -c "DROP DATABASE IF EXISTS ${t106}_tmp" -c "CREATE DATABASE ${t106}_tmp" >/dev/null
+    psql -d "${t106}_tmp" >/dev/null <<SQL
+SET client_min_messages = warning;
+\i tests/fixtures/phoenix_kit_fixture.sql
+\i bench/sql/generate.sql
+SET max_parallel_workers_per_gather = 0;
+SELECT pg_temp.pk_fixture('public', 106);
+SELECT pg_temp.bench_settings('public', $n, $seed);
+SELECT pg_temp.bench_endpoints('public', $e, $seed);
+VACUUM ANALYZE;
+SQL
+    psql -d postgres -c "ALTER DATABASE ${t106}_tmp RENAME TO $t106" >/dev/null
+    seal "$t106"
+  fi
+  if ! db_exists "$t107"; then
+    say "building $t107 (after V107)"
+    psql -d postgres -c "DROP DATABASE IF EXISTS ${t107}_tmp" >/dev/null
+    clone "$t106" "${t107}_tmp"
+    psql -d "${t107}_tmp" >/dev/null <<SQL
+SET client_min_messages = warning;
+\i bench/sql/variants/v107_up.upstream.sql
+VACUUM FULL public.phoenix_kit_ai_endpoints;
+VACUUM ANALYZE;
+SQL
+    psql -d postgres -c "ALTER DATABASE ${t107}_tmp RENAME TO $t107" >/dev/null
+    seal "$t107"
+  fi
+  if ! db_exists "$t114"; then
+    say "building $t114 (after V114)"
+    psql -d postgres -c "DROP DATABASE IF EXISTS ${t114}_tmp" >/dev/null
+    clone "$t107" "${t114}_tmp"
+    psql -d "${t114}_tmp" >/dev/null <<SQL
+SET client_min_messages = warning;
+\i tests/fixtures/phoenix_kit_fixture.sql
+\i bench/sql/generate.sql
+SELECT pg_temp.bench_to_v114('public');
+DO \$\$ BEGIN
+  IF EXISTS (SELECT 1 FROM public.phoenix_kit_settings WHERE module = 'integrations' AND key = uuid::text
+              GROUP BY value_json ->> 'provider', value_json ->> 'name' HAVING count(*) > 1) THEN
+    RAISE EXCEPTION 'bench data: duplicate (provider, name) after V114; the floor of v114_down needs none';
+  END IF;
+END \$\$;
+VACUUM FULL public.phoenix_kit_settings;
+VACUUM ANALYZE;
+SQL
+    psql -d postgres -c "ALTER DATABASE ${t114}_tmp RENAME TO $t114" >/dev/null
+    seal "$t114"
+  fi
+  [ $((SECONDS - started)) -eq 0 ] || say "templates for $n rows ready in $((SECONDS - started)) s"
+}
+
+# --- one run ---------------------------------------------------------------------------------
+# run_one MIGRATION ROWS ENDPOINTS ROUND VARIANT -> appends a TSV line
+declare -A first_fp
+mismatches=0 failures=0
+tsv=$work/runs.tsv
+printf 'migration\trows\tendpoints\tround\tvariant\tstatus\tms\thwm_before\thwm_after\tanon_before\tanon_peak\tanon_after\tso_mapped\tso_disk_before\tso_disk_after\tfingerprint\tagree\n' >"$tsv"
+
+kv() { # kv "a=1 b=2" key -> value
+  local pair
+  for pair in $1; do [ "${pair%%=*}" = "$2" ] && { echo "${pair#*=}"; return; }; done
+  echo ""
+}
+
+# Which parts of the end state must agree with A's: "B" and "C" lists per migration.
+agree_keys() {
+  case $1:$2 in
+    v114_up:B) echo "keys module json version leftover rows" ;;
+    v114_up:C) echo "keys version leftover rows" ;;
+    v114_down:*) echo "keys module json version leftover rows" ;;
+    v107_up:*|v107_down:*) echo "pins pinned indexes column version rows" ;;
+  esac
+}
+
+run_one() {
+  local mig=$1 n=$2 e=$3 round=$4 variant=$5 template stamp file check load=false
+  case $mig in
+    v114_up) template=$(tname s107 "$n"); stamp=113; check=bench/sql/check_settings.sql ;;
+    v114_down) template=$(tname s114 "$n"); stamp=114; check=bench/sql/check_settings.sql ;;
+    v107_up) template=$(tname s106 "$n"); stamp=106; check=bench/sql/check_endpoints.sql ;;
+    v107_down) template=$(tname s107 "$n"); stamp=107; check=bench/sql/check_endpoints.sql ;;
+  esac
+  case $variant in
+    A) file=bench/sql/variants/$mig.ext.sql; load=true ;;
+    B) file=bench/sql/variants/$mig.upstream.sql ;;
+    C) file=bench/sql/variants/$mig.floor.sql ;;
+    D) file=bench/sql/proposed/$mig.sql; load=true ;;
+  esac
+  local attempt=0 setups=0 status ms fp so_before so_after
+  while :; do
+    attempt=$((attempt + 1))
+    [ "$load" = false ] || ensure_release
+    psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null
+    clone "$template" pkb_run
+    if [ "$load" = true ]; then
+      # The installed files must be the build stashed in $private_so while CREATE EXTENSION
+      # reads them (the SQL script must match the library); otherwise stash the new one.
+      [ "$(so_sum)" = "$installed_sum" ] || { installed_sum=$(so_sum); stash_so; }
+      psql -d pkb_run -c "CREATE EXTENSION phoenix_kit_mig" \
+        -c "UPDATE pg_catalog.pg_proc SET probin = '$private_so' WHERE probin = '\$libdir/phoenix_kit_mig'" >/dev/null
+      if [ "$(so_sum)" != "$installed_sum" ]; then
+        setups=$((setups + 1)); [ $setups -le 5 ] || die "$SO keeps changing; cannot set up a consistent extension"
+        say "$SO changed during CREATE EXTENSION; setting the clone up again"
+        attempt=$((attempt - 1)); continue
+      fi
+    fi
+    psql -d pkb_run -c "COMMENT ON TABLE public.phoenix_kit IS '$stamp'" >/dev/null
+    rm -rf "$work/run"; mkdir -p "$work/run"; chmod 0755 "$work/run"
+    so_before=$(so_size)
+    status=ok
+    BENCH_PROBE=$ROOT/bench/probe.sh BENCH_RUN_DIR=$work/run PGOPTIONS=" " \
+      psql -d pkb_run -v bench_variant="$ROOT/$file" -v bench_load=$load -v bench_lib="$private_so" -f bench/sql/timed.psql \
+      >"$work/run/out" 2>"$work/run/err" || status=error
+    so_after=$(so_size)
+    local mapped; mapped=$(kv "$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null)" so_mapped)
+    # A must have run the release build: redo it (after reinstalling) when it did not.
+    if [ "$load" = true ] && [ "$install" = yes ] && [ $attempt -le 3 ] && [ "${mapped:-0}" -ge "$RELEASE_MAX_BYTES" ]; then
+      say "the timed run of $mig/$n/A mapped a $mapped-byte library, not the release build; redoing it"
+      continue
+    fi
+    break
+  done
+  ms=$(awk '/^Time: [0-9.]+ ms/ {s += $2} END {printf "%.3f", s}' "$work/run/out")
+  if [ "$status" = ok ]; then
+    fp=$(psql -d pkb_run -At -f "$check" | tr -d '\n') || fp="check-failed"
+  else
+    fp=""; failures=$((failures + 1))
+    say "$mig rows=$n round=$round variant=$variant FAILED:"; sed 's/^/    /' "$work/run/err" | head -n 20 >&2
+  fi
+  psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null
+  # Agreement with A's end state (A runs first in each round).
+  local agree=yes k
+  if [ "$status" = ok ]; then
+    if [ "$variant" = A ]; then
+      if [ -n "${first_fp[$mig:$n]:-}" ]; then
+        for k in $(agree_keys "$mig" B); do
+          [ "$(kv "$fp" "$k")" = "$(kv "${first_fp[$mig:$n]}" "$k")" ] || { agree="no($k vs round 1)"; break; }
+        done
+      else
+        first_fp[$mig:$n]=$fp
+      fi
+    elif [ -n "${first_fp[$mig:$n]:-}" ]; then
+      for k in $(agree_keys "$mig" "${variant/D/B}"); do
+        [ "$(kv "$fp" "$k")" = "$(kv "${first_fp[$mig:$n]}" "$k")" ] || { agree="no($k)"; break; }
+      done
+    else
+      agree="no(A failed)"
+    fi
+  else
+    agree="no(error)"
+  fi
+  [ "$agree" = yes ] || { mismatches=$((mismatches + 1)); [ "$status" != ok ] || say "$mig rows=$n variant=$variant: end state differs from A's: $agree"; }
+  # A's report (without the long row lists) for the results file.
+  if [ "$variant" = A ] && [ "$status" = ok ]; then
+    grep -v '^Time:' "$work/run/out" | grep '^{' | head -n 1 >"$work/report.$mig.$n.json" || true
+  fi
+  local p; p=$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$mig" "$n" "$e" "$round" "$variant" "$status" "${ms:-0}" \
+    "$(kv "$p" hwm_before)" "$(kv "$p" hwm_after)" "$(kv "$p" anon_before)" "$(kv "$p" anon_peak)" "$(kv "$p" anon_after)" \
+    "$(kv "$p" so_mapped)" "$so_before" "$so_after" "$fp" "$agree" >>"$tsv"
+  say "$(printf '%-9s rows=%-8s round %s %s %10s ms  %s' "$mig" "$n" "$round" "$variant" "${ms:-0}" "$status${agree:+ agree=$agree}")"
+}
+
+# --- main ------------------------------------------------------------------------------------
+started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t0=$SECONDS
+all_sizes=$(printf '%s\n' ${sizes//,/ } ${v107_sizes//,/ } | sort -n -u)
+for n in $all_sizes; do build_templates "$n"; done
+build_s=$((SECONDS - t0))
+
+for mig in ${only//,/ }; do
+  case $mig in
+    v114_up|v114_down) list=$sizes ;;
+    v107_up|v107_down) list=$v107_sizes ;;
+    *) die "unknown migration $mig" ;;
+  esac
+  for n in $(printf '%s\n' ${list//,/ } | sort -n -u); do
+    e=$(( n / 10 > 0 ? n / 10 : 1 ))
+    for round in $(seq "$rounds"); do
+      for variant in $variants; do
+        [ "$variant" != D ] || [ -f "bench/sql/proposed/$mig.sql" ] || continue
+        run_one "$mig" "$n" "$e" "$round" "$variant"
+      done
+    done
+  done
+done
+wall_s=$((SECONDS - t0))
+
+# --- results ---------------------------------------------------------------------------------
+if [ -z "$out" ]; then
+  if [ "$mode" = smoke ]; then out=$work/smoke.md
+  else
+    out=bench/results/$(date -u +%Y-%m-%d).md
+    [ ! -e "$out" ] || out=bench/results/$(date -u +%Y-%m-%d-%H%M%S).md
+  fi
+fi
+mkdir -p "$(dirname "$out")"
+cp "$tsv" "${out%.md}.tsv"
+{
+  echo "# phoenix_kit_mig benchmark — $started_at"
+  echo
+  echo "- command: \`scripts/bench.sh${orig_args:+ $orig_args}\` ($mode; sizes $sizes; V107 sizes $v107_sizes, endpoints = rows/10; $rounds round(s); seed $seed)"
+  echo "- source: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src core Cargo.toml 2>/dev/null || echo ' + uncommitted changes in src/'); build: $(if [ "$install" = yes ]; then echo "release, installed $installs time(s)"; else echo "as installed ($(so_size) bytes)"; fi)"
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql -d postgres -Atc 'SHOW server_version'), shared_buffers $(psql -d postgres -Atc 'SHOW shared_buffers'), work_mem $(psql -d postgres -Atc 'SHOW work_mem'), fsync off (scripts/pgcluster.sh)"
+  echo "- wall time: $((wall_s / 60)) min $((wall_s % 60)) s in all, of which $build_s s building data templates"
+  echo
+  psql -d postgres -f bench/sql/report.sql <"$tsv"
+  if ls "$work"/report.*.json >/dev/null 2>&1; then
+    echo
+    echo "## Reports of A (largest size of each migration; row lists counted)"
+    echo
+    for m in v114_up v114_down v107_up v107_down; do
+      f=""
+      for n in $all_sizes; do [ ! -s "$work/report.$m.$n.json" ] || f=$work/report.$m.$n.json; done
+      [ -n "$f" ] || continue
+      printf -- '- `%s`: ' "$m"
+      psql -d postgres -At -v rep="$f" <<'SQL'
+\set content `cat :rep`
+SELECT (r - 'left_unpinned' - 'suffixed' - 'elapsed_ms' - 'schema' - 'dry_run'
+        || jsonb_strip_nulls(jsonb_build_object(
+             'left_unpinned', CASE WHEN r ? 'left_unpinned' THEN jsonb_array_length(r -> 'left_unpinned') END,
+             'suffixed', CASE WHEN r ? 'suffixed' THEN jsonb_array_length(r -> 'suffixed') END)))::text
+  FROM (SELECT :'content'::jsonb AS r) x;
+SQL
+    done
+  fi
+} >"$out"
+cat "$out"
+say "results: $out (raw runs: ${out%.md}.tsv)"
+
+if [ "$drop_templates" = 1 ]; then
+  for n in $all_sizes; do for s in s114 s107 s106; do db_exists "$(tname $s "$n")" && unseal_drop "$(tname $s "$n")"; done; done
+fi
+if [ $failures -gt 0 ] || [ $mismatches -gt 0 ]; then
+  say "FAILED: $failures run(s) failed, $mismatches run(s) disagree with the extension's end state (logs: $work)"
+  exit 1
+fi
+[ "$mode" != smoke ] || rm -rf "$work"
+say "ok"
