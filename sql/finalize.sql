@@ -15,3 +15,11 @@ ALTER FUNCTION pk_migrate_v107_down(text, boolean, boolean) SET enable_nestloop 
 ALTER FUNCTION pk_migrate_v114_up(text, boolean, boolean) SET enable_nestloop = off;
 ALTER FUNCTION pk_migrate_v114_down(text, boolean, boolean) SET enable_nestloop = off;
 ALTER FUNCTION pk_migration_status(text) SET enable_nestloop = off;
+
+-- The pre-flights' cost estimates over a large table would buy JIT compilation that costs
+-- more (about 0.8 s and 30 MB at 10^6 rows) than the queries it speeds up.
+ALTER FUNCTION pk_migrate_v107_up(text, boolean, boolean) SET jit = off;
+ALTER FUNCTION pk_migrate_v107_down(text, boolean, boolean) SET jit = off;
+ALTER FUNCTION pk_migrate_v114_up(text, boolean, boolean) SET jit = off;
+ALTER FUNCTION pk_migrate_v114_down(text, boolean, boolean) SET jit = off;
+ALTER FUNCTION pk_migration_status(text) SET jit = off;

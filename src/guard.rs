@@ -241,7 +241,7 @@ mod tests {
             )
             .unwrap();
             assert_eq!(row.0.as_deref(), Some("vu"), "{f}: VOLATILE, PARALLEL UNSAFE");
-            assert_eq!(row.1.as_deref(), Some("search_path=pg_catalog, pg_temp,enable_nestloop=off"), "{f}");
+            assert_eq!(row.1.as_deref(), Some("search_path=pg_catalog, pg_temp,enable_nestloop=off,jit=off"), "{f}");
             assert_eq!(row.2, Some(false), "{f}: SECURITY INVOKER");
             let public = Spi::get_one_with_args::<bool>(
                 "SELECT has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc WHERE proname = $1",

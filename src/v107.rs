@@ -193,13 +193,18 @@ WITH candidates AS (
                 WHEN u.provider_uuid IS NOT NULL THEN 'uuid'
                 WHEN u.provider <> '' THEN 'latest' END AS rule
       FROM unpinned u
+    -- Fenced: each endpoint's rule and uuid are computed once.
+    OFFSET 0
 ), resolved AS (
-    SELECT c.uuid, c.rule, COALESCE(exact.uuid, by_uuid.uuid, l.uuid) AS integration
+    -- The exact and uuid rules are one index probe per endpoint of that rule (scalar
+    -- subqueries), not joins that would hash the whole settings table.
+    SELECT c.uuid, c.rule,
+           CASE c.rule
+             WHEN 'exact' THEN (SELECT s.uuid FROM {settings} s WHERE s.key = 'integration:' || c.provider)
+             WHEN 'uuid' THEN (SELECT s.uuid FROM {settings} s WHERE s.uuid = c.provider_uuid AND s.key LIKE 'integration:%')
+             WHEN 'latest' THEN l.uuid END AS integration
       FROM classified c
-      LEFT JOIN {settings} exact ON c.rule = 'exact' AND exact.key = 'integration:' || c.provider
-      LEFT JOIN {settings} by_uuid ON c.rule = 'uuid' AND by_uuid.uuid = c.provider_uuid
-                                  AND by_uuid.key LIKE 'integration:%'
-      LEFT JOIN latest l ON c.rule = 'latest' AND l.provider = c.provider
+      LEFT JOIN latest l ON l.provider = CASE WHEN c.rule = 'latest' THEN c.provider END
 ), pinned AS (
     UPDATE {endpoints} e SET integration_uuid = r.integration
       FROM resolved r

@@ -53,25 +53,40 @@ pub fn plan_up(t: &Target) -> UpPlan {
     let ext = &t.ext;
     let sql = format!(
         r#"
-WITH candidates AS (
-    SELECT s.uuid, s.key, s.module, s.value_json AS vj,
-           jsonb_typeof(s.value_json) AS vj_type,
-           jsonb_typeof(s.value_json -> 'provider') AS p_type,
-           jsonb_typeof(s.value_json -> 'name') AS n_type,
-           holder.uuid AS key_holder
-      FROM {settings} s
-      LEFT JOIN {settings} holder ON holder.key = s.uuid::text
-     WHERE s.key LIKE 'integration:%'
-), judged AS (
-    SELECT c.*,
-           COALESCE(c.vj_type NOT IN ('object', 'null'), false) AS bad_shape,
-           COALESCE(c.vj_type = 'object' AND (COALESCE(c.p_type NOT IN ('string', 'null'), false)
-                                           OR COALESCE(c.n_type NOT IN ('string', 'null'), false)), false) AS bad_fields,
-           CASE WHEN c.p_type = 'string' THEN c.vj ->> 'provider' END AS jp,
-           CASE WHEN c.n_type = 'string' THEN c.vj ->> 'name' END AS jn
-      FROM candidates c
-), planned AS (
-    SELECT j.*, {ext}.pk_v114_provider(j.key::text, j.jp::text) AS new_provider FROM judged j
+WITH planned AS (
+    -- The OFFSET 0 fences keep the planner from copying these per-row expressions into every
+    -- FILTER below: each JSON lookup and rule call happens once per row.
+    SELECT j.*,
+           -- A non-empty JSON provider without ':' is kept by the rule as it is; only the
+           -- others can differ, so only they need the call.
+           CASE WHEN j.jp IS NULL OR j.jp = '' OR strpos(j.jp, ':') > 0
+                THEN {ext}.pk_v114_provider(j.key::text, j.jp::text) ELSE j.jp END AS new_provider
+      FROM (SELECT c.*,
+                   COALESCE(c.vj_type NOT IN ('object', 'null'), false) AS bad_shape,
+                   COALESCE(c.vj_type = 'object' AND (COALESCE(c.p_type NOT IN ('string', 'null'), false)
+                                                   OR COALESCE(c.n_type NOT IN ('string', 'null'), false)), false) AS bad_fields,
+                   CASE WHEN c.p_type = 'string' THEN c.pv #>> '{{}}' END AS jp,
+                   CASE WHEN c.n_type = 'string' THEN c.nv #>> '{{}}' END AS jn
+              FROM (SELECT s.uuid, s.key, s.module, jsonb_typeof(s.value_json) AS vj_type,
+                           x.pv, x.nv, jsonb_typeof(x.pv) AS p_type, jsonb_typeof(x.nv) AS n_type
+                      FROM {settings} s,
+                           LATERAL (SELECT s.value_json -> 'provider' AS pv, s.value_json -> 'name' AS nv OFFSET 0) x
+                     WHERE s.key LIKE 'integration:%'
+                    OFFSET 0) c
+            OFFSET 0) j
+    OFFSET 0
+), key_taken AS (
+    -- Only a lowercase, hyphenated uuid text can equal some row's uuid::text. Such keys are
+    -- found by two range scans of the text_pattern_ops key index (integration keys start
+    -- with 'i'), not by joining the whole table to itself; each then probes the primary key.
+    SELECT u.uuid, u.key, u.holder
+      FROM (SELECT k.key AS uuid_text, k.uuid AS holder,
+                   (SELECT s.uuid FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS uuid,
+                   (SELECT s.key FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS key
+              FROM {settings} k
+             WHERE ((k.key ~>=~ '0' AND k.key ~<~ ':') OR (k.key ~>=~ 'a' AND k.key ~<~ 'g'))
+               AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$') u
+     WHERE u.uuid IS NOT NULL
 )
 SELECT count(*),
        count(*) FILTER (WHERE jp IS NULL OR jp = ''),
@@ -88,9 +103,9 @@ SELECT count(*),
        count(*) FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields),
        (array_agg(format('uuid %s, key %s', uuid, key) ORDER BY key)
             FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields))[1:50],
-       count(*) FILTER (WHERE key_holder IS NOT NULL),
-       (array_agg(format('uuid %s, key %s: key %s is held by the row with uuid %s', uuid, key, uuid, key_holder) ORDER BY key)
-            FILTER (WHERE key_holder IS NOT NULL))[1:50]
+       (SELECT count(*) FROM key_taken),
+       (SELECT (array_agg(format('uuid %s, key %s: key %s is held by the row with uuid %s', uuid, key, uuid, holder) ORDER BY key))[1:50]
+          FROM key_taken)
   FROM planned
 "#
     );
@@ -169,9 +184,14 @@ fn up(t: &Target, report: &mut Report) {
 UPDATE {settings} s
    SET key = s.uuid::text,
        module = 'integrations',
-       value_json = COALESCE(NULLIF(s.value_json, 'null'::jsonb), '{{}}'::jsonb)
-                    || jsonb_build_object('provider', {ext}.pk_v114_provider(s.key::text, (s.value_json ->> 'provider')::text),
-                                          'name', {ext}.pk_v114_name(s.key::text, (s.value_json ->> 'name')::text))
+       -- Where provider and name stay as they are (both non-empty, the provider without ':')
+       -- the merge would rebuild an identical jsonb: skip that work and keep the value.
+       value_json = CASE WHEN (s.value_json ->> 'provider') <> '' AND strpos(s.value_json ->> 'provider', ':') = 0
+                              AND (s.value_json ->> 'name') <> ''
+                         THEN s.value_json
+                         ELSE COALESCE(NULLIF(s.value_json, 'null'::jsonb), '{{}}'::jsonb)
+                              || jsonb_build_object('provider', {ext}.pk_v114_provider(s.key::text, (s.value_json ->> 'provider')::text),
+                                                    'name', {ext}.pk_v114_name(s.key::text, (s.value_json ->> 'name')::text)) END
  WHERE s.key LIKE 'integration:%'
 "#
             )
@@ -214,12 +234,15 @@ targets AS (
            CASE WHEN jsonb_typeof(s.value_json -> 'name') = 'string' THEN s.value_json ->> 'name' END AS name
       FROM {settings} s
      WHERE s.module = 'integrations' AND s.key = s.uuid::text
+    -- Fenced, so the window sort below carries these few columns and not every value_json.
+    OFFSET 0
 ), ranked AS (
     SELECT t.uuid, t.provider, t.name,
            row_number() OVER (PARTITION BY t.provider, t.name ORDER BY t.date_added ASC NULLS LAST, t.uuid ASC) AS rn,
            {ext}.pk_v114_composite_key(t.provider::text, t.name::text, NULL::uuid) AS plain_key
       FROM targets t
      WHERE t.provider <> '' AND t.name <> ''
+    OFFSET 0
 ), planned AS (
     -- The first of each (provider, name) keeps the plain key unless a row that is not being
     -- rewritten holds it already; rewritten rows hold uuid keys, which never look composite.

@@ -168,7 +168,7 @@ q "GRANT EXECUTE ON $migs TO $r_exec, $r_select, $r_writer, $r_owner;
 attrs=$(q "SELECT string_agg(DISTINCT has_function_privilege('public', p.oid, 'EXECUTE') || ':' || p.prosecdef || ':'
                              || array_to_string(p.proconfig, ';') || ':' || p.provolatile::text || p.proparallel::text, ' ')
              FROM pg_proc p WHERE p.proname LIKE 'pk_migrate_%'")
-is "$attrs" "false:false:search_path=pg_catalog, pg_temp;enable_nestloop=off:vu" \
+is "$attrs" "false:false:search_path=pg_catalog, pg_temp;enable_nestloop=off;jit=off:vu" \
   "the four migrations: no EXECUTE for PUBLIC, SECURITY INVOKER, search_path pinned, VOLATILE PARALLEL UNSAFE"
 
 as_role() { # ROLE SQL: SQLSTATE of SQL run by a session logged in as ROLE
