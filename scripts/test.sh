@@ -47,3 +47,6 @@ scripts/regress.sh --no-install 2>&1 | tee -a "$log"
 
 echo "== reliability and security suite (TAP, prove)"
 scripts/reliability.sh --no-install 2>&1 | tee -a "$log"
+
+echo "== benchmark at a tiny size (the full run is scripts/bench.sh)"
+scripts/bench.sh --smoke --no-install 2>&1 | tee -a "$log" | tail -n 4
