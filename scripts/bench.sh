@@ -105,8 +105,14 @@ stash_so() {
   [ -f "$private_so" ] || cp "$SO" "$private_so"
   chmod 0755 "$private_so"
 }
+declare -A build_src   # checksum of an installed build -> the source it was built from
+src_state() { # the commit, and whether src/ core/ sql/ Cargo.toml differ from it
+  local rev; rev=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+  git diff --quiet HEAD -- src core sql Cargo.toml 2>/dev/null && echo "$rev" || echo "$rev + uncommitted changes"
+}
 install_release() {
   say "installing the release build (PK_RELEASE=1 scripts/install-extension.sh)"
+  local src; src=$(src_state)
   local log=$work/install.$installs.log
   if ! PK_RELEASE=1 scripts/install-extension.sh >"$log" 2>&1; then
     tail -n 30 "$log" >&2; die "release install failed (log $log)"
@@ -114,6 +120,7 @@ install_release() {
   installs=$((installs + 1))
   installed_sum=$(so_sum)
   [ "$(so_size)" -lt "$RELEASE_MAX_BYTES" ] || die "installed $SO is $(so_size) bytes: not a release build"
+  build_src[$installed_sum]="release, source $src, installed $(date -u +%H:%M:%S)"
   stash_so
   say "installed $SO: $(so_size) bytes, sha256 $installed_sum"
 }
@@ -139,7 +146,10 @@ if [ "$install" = auto ]; then
 fi
 [ "$install" = yes ] && install_release
 [ -f "$SO" ] || die "$SO is missing (run scripts/install-extension.sh)"
-if [ "$install" != yes ]; then installed_sum=$(so_sum); stash_so; fi
+if [ "$install" != yes ]; then
+  installed_sum=$(so_sum); stash_so
+  build_src[$installed_sum]="as installed ($(so_size) bytes; source unknown)"
+fi
 
 # --- data templates -------------------------------------------------------------------------
 # Per settings-row count N (endpoints E = N/10, at least 1), three states, each a template
@@ -219,7 +229,7 @@ SQL
 declare -A first_fp
 mismatches=0 failures=0
 tsv=$work/runs.tsv
-printf 'migration\trows\tendpoints\tround\tvariant\tstatus\tms\thwm_before\thwm_after\tanon_before\tanon_peak\tanon_after\tso_mapped\tso_disk_before\tso_disk_after\tfingerprint\tagree\n' >"$tsv"
+printf 'migration\trows\tendpoints\tround\tvariant\tstatus\tms\thwm_before\thwm_after\tanon_before\tanon_peak\tanon_after\tso_mapped\tso_disk_before\tso_disk_after\tfingerprint\tagree\tbuild\n' >"$tsv"
 
 kv() { # kv "a=1 b=2" key -> value
   local pair
@@ -260,7 +270,10 @@ run_one() {
     if [ "$load" = true ]; then
       # The installed files must be the build stashed in $private_so while CREATE EXTENSION
       # reads them (the SQL script must match the library); otherwise stash the new one.
-      [ "$(so_sum)" = "$installed_sum" ] || { installed_sum=$(so_sum); stash_so; }
+      if [ "$(so_sum)" != "$installed_sum" ]; then
+        installed_sum=$(so_sum); stash_so
+        build_src[$installed_sum]="as installed by someone else ($(so_size) bytes; source unknown)"
+      fi
       psql -d pkb_run -c "CREATE EXTENSION phoenix_kit_mig" \
         -c "UPDATE pg_catalog.pg_proc SET probin = '$private_so' WHERE probin = '\$libdir/phoenix_kit_mig'" >/dev/null
       if [ "$(so_sum)" != "$installed_sum" ]; then
@@ -320,10 +333,11 @@ run_one() {
     grep -v '^Time:' "$work/run/out" | grep '^{' | head -n 1 >"$work/report.$mig.$n.json" || true
   fi
   local p; p=$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null || true)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  local build=""; [ "$load" = false ] || build=$installed_sum
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$mig" "$n" "$e" "$round" "$variant" "$status" "${ms:-0}" \
     "$(kv "$p" hwm_before)" "$(kv "$p" hwm_after)" "$(kv "$p" anon_before)" "$(kv "$p" anon_peak)" "$(kv "$p" anon_after)" \
-    "$(kv "$p" so_mapped)" "$so_before" "$so_after" "$fp" "$agree" >>"$tsv"
+    "$(kv "$p" so_mapped)" "$so_before" "$so_after" "$fp" "$agree" "$build" >>"$tsv"
   say "$(printf '%-9s rows=%-8s round %s %s %10s ms  %s' "$mig" "$n" "$round" "$variant" "${ms:-0}" "$status${agree:+ agree=$agree}")"
 }
 
@@ -366,7 +380,10 @@ cp "$tsv" "${out%.md}.tsv"
   echo "# phoenix_kit_mig benchmark — $started_at"
   echo
   echo "- command: \`scripts/bench.sh${orig_args:+ $orig_args}\` ($mode; sizes $sizes; V107 sizes $v107_sizes, endpoints = rows/10; $rounds round(s); seed $seed)"
-  echo "- source: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src core Cargo.toml 2>/dev/null || echo ' + uncommitted changes in src/'); build: $(if [ "$install" = yes ]; then echo "release, installed $installs time(s)"; else echo "as installed ($(so_size) bytes)"; fi)"
+  for b in $(cut -f18 "$tsv" | tail -n +2 | sort -u); do
+    [ -n "$b" ] || continue
+    echo "- build \`$b\`: ${build_src[$b]:-?}; used by $(awk -F'\t' -v b="$b" '$18 == b {n++; r = $1 " " $2 " rows round " $4 " " $5; if (n == 1) f = r} END {printf "%d timed run(s), from %s to %s", n, f, r}' "$tsv")"
+  done
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql -d postgres -Atc 'SHOW server_version'), shared_buffers $(psql -d postgres -Atc 'SHOW shared_buffers'), work_mem $(psql -d postgres -Atc 'SHOW work_mem'), fsync off (scripts/pgcluster.sh)"
   echo "- wall time: $((wall_s / 60)) min $((wall_s % 60)) s in all, of which $build_s s building data templates"
   echo

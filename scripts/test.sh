@@ -13,6 +13,7 @@ summary() {
   # One closing line over all layers: cargo's "test result" lines, pg_regress's per-test
   # lines and prove's totals.
   local passed failed
+  set +e +o pipefail   # a grep that finds nothing must not end the summary
   passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
   failed=$(grep -hoE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
   # pg_regress: "test name   ... ok   12 ms" (cargo's own lines have no "ms").

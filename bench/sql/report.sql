@@ -1,0 +1,139 @@
+-- Turns the raw runs (TSV on stdin, see scripts/bench.sh) into the markdown result tables.
+-- Run as: psql -X -f bench/sql/report.sql < runs.tsv
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset pager off
+\pset format unaligned
+\pset tuples_only on
+\pset fieldsep ''
+
+CREATE TEMP TABLE runs (
+  migration text, rows bigint, endpoints bigint, round int, variant text, status text, ms float8,
+  hwm_before bigint, hwm_after bigint, anon_before bigint, anon_peak bigint, anon_after bigint,
+  so_mapped bigint, so_disk_before bigint, so_disk_after bigint, fingerprint text, agree text, build text
+);
+\copy runs FROM pstdin WITH (FORMAT csv, DELIMITER E'\t', HEADER true)
+
+CREATE TEMP TABLE stats AS
+SELECT migration, rows, endpoints, variant,
+       count(*) FILTER (WHERE status = 'ok') AS n_ok,
+       count(*) FILTER (WHERE status <> 'ok') AS n_failed,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE status = 'ok') AS med,
+       min(ms) FILTER (WHERE status = 'ok') AS lo,
+       max(ms) FILTER (WHERE status = 'ok') AS hi,
+       max(hwm_after - hwm_before) FILTER (WHERE status = 'ok') AS hwm_growth_kb,
+       max(GREATEST(anon_peak, anon_after) - anon_before) FILTER (WHERE status = 'ok') AS anon_growth_kb,
+       max(so_mapped) AS so_mapped
+  FROM runs GROUP BY 1, 2, 3, 4;
+
+CREATE TEMP TABLE mig_order (migration text, ord int);
+INSERT INTO mig_order VALUES ('v114_up', 1), ('v114_down', 2), ('v107_up', 3), ('v107_down', 4);
+
+CREATE FUNCTION pg_temp.ms(v float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN v IS NULL THEN 'n/a' WHEN v >= 100 THEN to_char(round(v::numeric), 'FM999999999') ELSE to_char(v, 'FM9990.0') END $$;
+CREATE FUNCTION pg_temp.mib(kb bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN kb IS NULL THEN 'n/a' ELSE to_char(kb / 1024.0, 'FM99990.0') END $$;
+CREATE FUNCTION pg_temp.ratio(a float8, b float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN a IS NULL OR b IS NULL OR b = 0 THEN 'n/a' ELSE to_char(a / b, 'FM990.00') END $$;
+CREATE FUNCTION pg_temp.cell(s stats) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN s.med IS NULL THEN CASE WHEN s.n_failed > 0 THEN 'FAILED' ELSE 'n/a' END
+              ELSE pg_temp.ms(s.med) || ' (' || pg_temp.ms(s.lo) || '–' || pg_temp.ms(s.hi) || ')'
+                   || CASE WHEN s.n_failed > 0 THEN ' +' || s.n_failed || ' failed' ELSE '' END END $$;
+
+CREATE TEMP TABLE wide AS
+SELECT o.ord, k.migration, k.rows, k.endpoints, a AS sa, b AS sb, c AS sc
+  FROM (SELECT DISTINCT migration, rows, endpoints FROM stats) k
+  JOIN mig_order o USING (migration)
+  LEFT JOIN stats a ON a.migration = k.migration AND a.rows = k.rows AND a.variant = 'A'
+  LEFT JOIN stats b ON b.migration = k.migration AND b.rows = k.rows AND b.variant = 'B'
+  LEFT JOIN stats c ON c.migration = k.migration AND c.rows = k.rows AND c.variant = 'C';
+
+\echo '## Medians'
+\echo ''
+\echo 'Milliseconds for the whole `BEGIN; …; COMMIT;` (sum of psql `\\timing`), median (min–max) over the rounds.'
+\echo 'A = extension, B = upstream SQL, C = floor. Memory: the largest growth over the rounds of the backend'
+\echo 'running A — VmHWM (peak RSS, which also counts every shared-buffer page the backend touches) and'
+\echo 'RssAnon (private memory, peak sampled every 20 ms); B''s VmHWM growth for comparison.'
+\echo ''
+\echo '| migration | settings rows | endpoints | A ext ms | B upstream ms | C floor ms | A/B | A/C | A VmHWM +MiB | A private +MiB | B VmHWM +MiB |'
+\echo '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |',
+              migration, rows, CASE WHEN migration LIKE 'v107%' THEN endpoints::text ELSE '–' END,
+              pg_temp.cell(sa), pg_temp.cell(sb), pg_temp.cell(sc),
+              pg_temp.ratio((sa).med, (sb).med), pg_temp.ratio((sa).med, (sc).med),
+              pg_temp.mib((sa).hwm_growth_kb), pg_temp.mib((sa).anon_growth_kb), pg_temp.mib((sb).hwm_growth_kb))
+  FROM wide ORDER BY ord, rows;
+
+\echo ''
+\echo '## Scaling (median at 10× the rows ÷ median at the smaller size)'
+\echo ''
+\echo '| migration | rows | A | B | C |'
+\echo '|---|---|--:|--:|--:|'
+SELECT format('| %s | %s → %s | %s | %s | %s |', w.migration, w.rows, w2.rows,
+              pg_temp.ratio((w2.sa).med, (w.sa).med), pg_temp.ratio((w2.sb).med, (w.sb).med), pg_temp.ratio((w2.sc).med, (w.sc).med))
+  FROM wide w JOIN wide w2 ON w2.migration = w.migration AND w2.rows = w.rows * 10
+ ORDER BY w.ord, w.rows;
+
+-- Targets, judged at the largest size run for each migration.
+CREATE TEMP TABLE top AS
+SELECT DISTINCT ON (migration) * FROM wide ORDER BY migration, rows DESC;
+
+CREATE FUNCTION pg_temp.verdict(ok boolean) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN ok IS NULL THEN 'n/a' WHEN ok THEN 'met' ELSE '**MISSED**' END $$;
+-- The ratio and memory targets are stated at 10^6 settings rows: below that, no verdict.
+CREATE FUNCTION pg_temp.verdict(ok boolean, rows bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN rows < 1000000 THEN 'n/a (judged at 10^6 rows)' ELSE pg_temp.verdict(ok) END $$;
+
+\echo ''
+\echo '## Targets'
+\echo ''
+\echo '| target | measured | verdict |'
+\echo '|---|---|---|'
+SELECT format('| v114_up ≤ 1.10× upstream (at %s rows) | %s | %s |', rows, pg_temp.ratio((sa).med, (sb).med),
+              pg_temp.verdict((sa).med / NULLIF((sb).med, 0) <= 1.10, rows))
+  FROM top WHERE migration = 'v114_up';
+SELECT format('| v114_up ≤ 1.3× floor (at %s rows) | %s | %s |', rows, pg_temp.ratio((sa).med, (sc).med),
+              pg_temp.verdict((sa).med / NULLIF((sc).med, 0) <= 1.3, rows))
+  FROM top WHERE migration = 'v114_up';
+SELECT format('| v107_up ≤ 1.05× upstream (at %s settings rows, %s endpoints) | %s | %s |', rows, endpoints,
+              pg_temp.ratio((sa).med, (sb).med), pg_temp.verdict((sa).med / NULLIF((sb).med, 0) <= 1.05, rows))
+  FROM top WHERE migration = 'v107_up';
+SELECT format('| %s backend memory growth ≤ 64 MiB (at %s rows) | private %s MiB, VmHWM %s MiB | %s |',
+              migration, rows, pg_temp.mib((sa).anon_growth_kb), pg_temp.mib((sa).hwm_growth_kb),
+              CASE WHEN rows < 1000000 THEN 'n/a (judged at 10^6 rows)'
+                   ELSE pg_temp.verdict((sa).anon_growth_kb <= 64 * 1024) || ' (private), '
+                        || pg_temp.verdict((sa).hwm_growth_kb <= 64 * 1024) || ' (VmHWM)' END)
+  FROM top ORDER BY ord;
+SELECT format('| %s linear: 10× rows ≤ 12× time (A, %s → %s rows) | %s | %s |', w.migration, w.rows, w2.rows,
+              pg_temp.ratio((w2.sa).med, (w.sa).med), pg_temp.verdict((w2.sa).med / NULLIF((w.sa).med, 0) <= 12))
+  FROM wide w JOIN wide w2 ON w2.migration = w.migration AND w2.rows = w.rows * 10
+ ORDER BY w.ord, w.rows;
+
+SELECT count(*) > 0 AS has_d FROM runs WHERE variant = 'D' \gset
+\if :has_d
+\echo ''
+\echo '## D: the proposed fixes (bench/sql/proposed/, same run, same copies)'
+\echo ''
+\echo '| migration | settings rows | D proposed ms | D/B | D/C | D/A | D private +MiB |'
+\echo '|---|--:|--:|--:|--:|--:|--:|'
+SELECT format('| %s | %s | %s | %s | %s | %s | %s |', w.migration, w.rows, pg_temp.cell(d),
+              pg_temp.ratio(d.med, (w.sb).med), pg_temp.ratio(d.med, (w.sc).med), pg_temp.ratio(d.med, (w.sa).med),
+              pg_temp.mib(d.anon_growth_kb))
+  FROM wide w JOIN stats d ON d.migration = w.migration AND d.rows = w.rows AND d.variant = 'D'
+ ORDER BY w.ord, w.rows;
+\endif
+\echo ''
+\echo '## Checks'
+\echo ''
+SELECT format('- %s runs, %s failed; end states that must agree: %s.', count(*), count(*) FILTER (WHERE status <> 'ok'),
+              CASE WHEN bool_and(agree = 'yes') THEN 'all agree'
+                   ELSE (count(*) FILTER (WHERE agree <> 'yes'))::text || ' run(s) DIFFER (see the raw TSV)' END)
+  FROM runs;
+SELECT format('- Library mapped by the backends of A (a private copy of the installed build, see scripts/bench.sh): %s bytes — %s.',
+              string_agg(DISTINCT so_mapped::text, ', '),
+              CASE WHEN max(so_mapped) = 0 THEN 'NOT FOUND'
+                   WHEN max(so_mapped) < 20000000 THEN 'a release build' ELSE 'NOT a release build' END)
+  FROM runs WHERE variant = 'A' AND status = 'ok';
+SELECT format('- %s immediately before / after each timed run of A: %s.', '/usr/lib/postgresql/15/lib/phoenix_kit_mig.so',
+              string_agg(DISTINCT so_disk_before || ' / ' || so_disk_after || ' bytes', '; '))
+  FROM runs WHERE variant = 'A' AND status = 'ok';
