@@ -129,6 +129,19 @@ fn refuse_transaction_snapshot(spec: &Spec) {
 /// do; on error the subtransaction is rolled back before the error propagates, so a caller's
 /// own exception handler or savepoint finds the transaction nesting it expects.
 fn rolled_back<R>(f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>) -> R {
+    match subtransaction(f, false) {
+        Ok(r) => r,
+        Err(error) => error.rethrow(),
+    }
+}
+
+/// Runs `f` in an internal subtransaction that is kept (`commit`) or rolled back when `f`
+/// succeeds, and always rolled back when it fails; the error is returned, not raised, so the
+/// caller can look at the data as it was and explain the failure.
+pub fn subtransaction<R>(
+    f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>,
+    commit: bool,
+) -> Result<R, pg_sys::panic::CaughtError> {
     // SAFETY: the same calls, in the same order, as PL/pgSQL's exec_stmt_block.
     let (old_context, old_owner) = unsafe {
         let saved = (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner);
@@ -136,22 +149,22 @@ fn rolled_back<R>(f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>) -> R {
         pg_sys::MemoryContextSwitchTo(saved.0);
         saved
     };
-    let restore = move || unsafe {
-        pg_sys::RollbackAndReleaseCurrentSubTransaction();
-        pg_sys::MemoryContextSwitchTo(old_context);
-        pg_sys::CurrentResourceOwner = old_owner;
-    };
     // Unwind safety: on error the closure's state is discarded with the subtransaction.
     let result = PgTryBuilder::new(move || {
         let f = f;
-        (f.0)()
+        Ok((f.0)())
     })
-        .catch_others(|error| {
-            restore();
-            error.rethrow()
-        })
-        .execute();
-    restore();
+    .catch_others(Err)
+    .execute();
+    unsafe {
+        if result.is_ok() && commit {
+            pg_sys::ReleaseCurrentSubTransaction();
+        } else {
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        }
+        pg_sys::MemoryContextSwitchTo(old_context);
+        pg_sys::CurrentResourceOwner = old_owner;
+    }
     result
 }
 

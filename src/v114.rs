@@ -239,15 +239,16 @@ targets AS (
 ), ranked AS (
     SELECT t.uuid, t.provider, t.name,
            row_number() OVER (PARTITION BY t.provider, t.name ORDER BY t.date_added ASC NULLS LAST, t.uuid ASC) AS rn,
-           {ext}.pk_v114_composite_key(t.provider::text, t.name::text, NULL::uuid) AS plain_key
+           -- NULL for a row without a usable provider or name: its rewrite would fail.
+           {ext}.pk_v114_composite_key(NULLIF(t.provider, '')::text, NULLIF(t.name, '')::text, NULL::uuid) AS plain_key
       FROM targets t
-     WHERE t.provider <> '' AND t.name <> ''
     OFFSET 0
 ), planned AS (
     -- The first of each (provider, name) keeps the plain key unless a row that is not being
     -- rewritten holds it already; rewritten rows hold uuid keys, which never look composite.
     SELECT r.uuid, r.plain_key,
-           CASE WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM {settings} o WHERE o.key = r.plain_key)
+           CASE WHEN r.plain_key IS NULL THEN NULL
+                WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM {settings} o WHERE o.key = r.plain_key)
                 THEN r.plain_key
                 ELSE {ext}.pk_v114_composite_key(r.provider::text, r.name::text, r.uuid::uuid) END AS new_key
       FROM ranked r
@@ -256,7 +257,6 @@ targets AS (
 }
 
 pub struct DownPlan {
-    pub rows: i64,
     pub blockers: Vec<MigError>,
 }
 
@@ -276,6 +276,7 @@ key_limit AS (
            (SELECT o.uuid FROM {settings} o WHERE o.key = p.new_key) AS holder,
            count(*) OVER (PARTITION BY p.new_key) AS planned_twice
       FROM planned p
+     WHERE p.new_key IS NOT NULL
 )
 SELECT (SELECT count(*) FROM targets),
        (SELECT count(*) FROM targets WHERE NOT COALESCE(provider <> '' AND name <> '', false)),
@@ -335,16 +336,58 @@ SELECT (SELECT count(*) FROM targets),
                 .hint("Rename one of each pair (value_json->'name') or delete it, then run pk_migrate_v114_down again."),
             );
         }
-        Ok::<_, pgrx::spi::Error>(DownPlan { rows: count(1)?, blockers })
+        Ok::<_, pgrx::spi::Error>(DownPlan { blockers })
     })
     .expect("V114 down pre-flight")
 }
 
 fn down(t: &Target, report: &mut Report) {
-    let plan = plan_down(t);
-    runner::refuse_if_blocked(&plan.blockers, &DOWN, t);
     let settings = t.qualified(Table::Settings);
-    pgrx::notice!("phoenix_kit_mig: v114_down: checked {} uuid-keyed integration row(s) in {settings}", plan.rows);
+    // Fast path: the rewrite itself is the check. Every blocker of §7 makes it fail — a row
+    // without usable provider or name gets a NULL key (NOT NULL), a long key overflows the
+    // column, a collision hits the unique key index — and then the subtransaction is rolled
+    // back and the read-only pre-flight explains it row by row. That saves a second pass over
+    // the table on the way that matters. Without those constraints, check first.
+    if !key_column_is_constrained(t) {
+        runner::refuse_if_blocked(&plan_down(t).blockers, &DOWN, t);
+    }
+    let attempt = runner::subtransaction(std::panic::AssertUnwindSafe(|| rewrite_down(t)), true);
+    let (rewritten, suffixed) = match attempt {
+        Ok(done) => done,
+        Err(error) => {
+            runner::refuse_if_blocked(&plan_down(t).blockers, &DOWN, t);
+            error.rethrow()
+        }
+    };
+    let suffixed_count = suffixed.as_array().map_or(0, |a| a.len());
+    pgrx::notice!(
+        "phoenix_kit_mig: v114_down: rewrote {rewritten} uuid-keyed integration row(s) in {settings} to composite keys ({suffixed_count} suffixed to stay unique)"
+    );
+    report.set("rows_rewritten", rewritten).set("suffixed", suffixed);
+}
+
+/// True when `key` is NOT NULL, has a unique index on exactly (key), and is length-limited or
+/// text: then a bad rebuilt key cannot be written silently.
+fn key_column_is_constrained(t: &Target) -> bool {
+    Spi::connect(|c| {
+        c.select(
+            "SELECT a.attnotnull AND EXISTS (
+                      SELECT 1 FROM pg_index i
+                       WHERE i.indrelid = a.attrelid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+                         AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indexprs IS NULL)
+               FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'key'",
+            None,
+            &[t.qualified(Table::Settings).as_str().into()],
+        )?
+        .first()
+        .get_one::<bool>()
+    })
+    .expect("key constraints")
+    .unwrap_or(false)
+}
+
+fn rewrite_down(t: &Target) -> (i64, serde_json::Value) {
+    let settings = t.qualified(Table::Settings);
     let sql = format!(
         r#"
 WITH {ctes},
@@ -365,12 +408,7 @@ SELECT count(*),
         Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<JsonB>(2)?.map(|j| j.0)))
     })
     .expect("V114 down rewrite");
-    let suffixed = suffixed.unwrap_or_else(|| serde_json::json!([]));
-    let suffixed_count = suffixed.as_array().map_or(0, |a| a.len());
-    pgrx::notice!(
-        "phoenix_kit_mig: v114_down: rewrote {rewritten} row(s) to composite keys ({suffixed_count} suffixed to stay unique)"
-    );
-    report.set("rows_rewritten", rewritten).set("suffixed", suffixed);
+    (rewritten, suffixed.unwrap_or_else(|| serde_json::json!([])))
 }
 
 #[cfg(any(test, feature = "pg_test"))]
