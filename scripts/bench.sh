@@ -86,54 +86,71 @@ export PGHOST PGPORT PGUSER PGDATABASE=postgres
 # Housekeeping sessions do not print NOTICEs; the timed session (PGOPTIONS reset) does.
 psql() { PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
+# One benchmark at a time per cluster: runs would share templates and disturb each other's
+# timings. The lock file sits next to the cluster's data directory.
+lock_dir=$(dirname "${PK_CLUSTER_DIR:-/tmp/phoenix_kit_mig/cluster}")
+exec 9>>"$lock_dir/bench.lock"
+if ! flock -n 9; then
+  say "another scripts/bench.sh is running on this cluster; waiting for it"
+  flock 9
+fi
 work=$(mktemp -d /tmp/pkmig-bench-run.XXXXXX)
 chmod 0755 "$work"
 sampler_cleanup() { [ -f "$work/run/sampler.pid" ] && kill "$(cat "$work/run/sampler.pid")" 2>/dev/null || true; }
 trap 'sampler_cleanup; psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 # --- the extension build ----------------------------------------------------------------------
+# A build = the release .so this script installed plus the extension SQL script installed with
+# it. The timed backends never load the installed .so: each clone's CREATE EXTENSION runs the
+# installed SQL script, and then the extension's C functions are pointed (pg_proc.probin, on
+# that throwaway clone only) at a private byte-identical copy of the build's .so. Other work may
+# install another build into the same PostgreSQL at any time, and `cargo pgrx install` rewrites
+# the .so in place, which kills any backend that has it mapped with SIGBUS (restarting the whole
+# cluster); the private copy is immune. A new install is needed only when the installed SQL
+# script no longer is the build's (the functions it declares must be those the .so exports).
+EXT_DIR=$("$PG_CONFIG" --sharedir)/extension
 so_size() { stat -c %s "$SO" 2>/dev/null || echo 0; }
 so_sum() { sha256sum "$SO" 2>/dev/null | cut -c1-16; }
-installs=0 installed_sum="" private_so=""
-# A's functions are pointed (pg_proc.probin, on the clone only) at a private copy of the build
-# that was installed when the clone's CREATE EXTENSION ran: identical bytes, but a file nobody
-# else writes. `cargo pgrx install` overwrites $SO in place, and a backend that has the old
-# file mapped then dies of SIGBUS (which restarts the whole cluster).
-stash_so() {
-  mkdir -p "$work/lib"; chmod 0755 "$work/lib"
-  private_so=$work/lib/phoenix_kit_mig.$(so_sum).so
-  [ -f "$private_so" ] || cp "$SO" "$private_so"
-  chmod 0755 "$private_so"
-}
-declare -A build_src   # checksum of an installed build -> the source it was built from
+sql_sum() { cat "$EXT_DIR"/phoenix_kit_mig.control "$EXT_DIR"/phoenix_kit_mig--*.sql 2>/dev/null | sha256sum | cut -c1-16; }
+installs=0 build_sum="" build_sql="" private_so=""
+declare -A build_src   # build checksum -> where it came from
 src_state() { # the commit, and whether src/ core/ sql/ Cargo.toml differ from it
   local rev; rev=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
   git diff --quiet HEAD -- src core sql Cargo.toml 2>/dev/null && echo "$rev" || echo "$rev + uncommitted changes"
 }
+adopt_installed() { # take what is installed now as the build: stash the .so, remember the script
+  build_sum=$(so_sum); build_sql=$(sql_sum)
+  mkdir -p "$work/lib"; chmod 0755 "$work/lib"
+  private_so=$work/lib/phoenix_kit_mig.$build_sum.so
+  [ -f "$private_so" ] || cp "$SO" "$private_so"
+  chmod 0755 "$private_so"
+  # The installed file may be rewritten while we copy it: the copy must be what we summed.
+  [ "$(sha256sum "$private_so" | cut -c1-16)" = "$build_sum" ] || { rm -f "$private_so"; return 1; }
+  build_src[$build_sum]=${1:-"as installed ($(stat -c %s "$private_so") bytes; source unknown)"}
+}
 install_release() {
   say "installing the release build (PK_RELEASE=1 scripts/install-extension.sh)"
-  local src; src=$(src_state)
-  local log=$work/install.$installs.log
+  local src log=$work/install.$installs.log
+  src=$(src_state)
+  mkdir -p "$work"
   if ! PK_RELEASE=1 scripts/install-extension.sh >"$log" 2>&1; then
     tail -n 30 "$log" >&2; die "release install failed (log $log)"
   fi
   installs=$((installs + 1))
-  installed_sum=$(so_sum)
   [ "$(so_size)" -lt "$RELEASE_MAX_BYTES" ] || die "installed $SO is $(so_size) bytes: not a release build"
-  build_src[$installed_sum]="release, source $src, installed $(date -u +%H:%M:%S)"
-  stash_so
-  say "installed $SO: $(so_size) bytes, sha256 $installed_sum"
+  adopt_installed "release, source $src, installed $(date -u +%H:%M:%S)" ||
+    die "$SO changed while it was being copied; run again"
+  say "installed $SO: $(so_size) bytes, sha256 $build_sum"
 }
-# Before every timed run of A: the .so on disk must be the release build this script installed
-# (other work may install a debug build into the same PostgreSQL at any time).
-ensure_release() {
-  [ "$install" = yes ] || return 0
-  local tries=0
-  while [ "$(so_size)" -ge "$RELEASE_MAX_BYTES" ] || [ "$(so_sum)" != "$installed_sum" ]; do
-    tries=$((tries + 1)); [ $tries -le 3 ] || die "cannot keep the release build installed"
-    say "$SO was replaced ($(so_size) bytes); reinstalling the release build"
+# Before every clone of A or D: the installed SQL script must be the build's.
+ensure_build() {
+  [ "$(sql_sum)" != "$build_sql" ] || return 0
+  if [ "$install" = yes ]; then
+    say "the installed extension was replaced by a different one; reinstalling the release build"
     install_release
-  done
+  else
+    adopt_installed || die "$SO changed while it was being copied; run again"
+  fi
 }
 if [ "$install" = auto ]; then
   if [ "$mode" = full ]; then install=yes
@@ -144,11 +161,9 @@ if [ "$install" = auto ]; then
   else install=no
   fi
 fi
-[ "$install" = yes ] && install_release
-[ -f "$SO" ] || die "$SO is missing (run scripts/install-extension.sh)"
-if [ "$install" != yes ]; then
-  installed_sum=$(so_sum); stash_so
-  build_src[$installed_sum]="as installed ($(so_size) bytes; source unknown)"
+if [ "$install" = yes ]; then install_release; else
+  [ -f "$SO" ] || die "$SO is missing (run scripts/install-extension.sh)"
+  adopt_installed || die "$SO changed while it was being copied; run again"
 fi
 
 # --- data templates -------------------------------------------------------------------------
@@ -264,21 +279,15 @@ run_one() {
   local attempt=0 setups=0 status ms fp so_before so_after
   while :; do
     attempt=$((attempt + 1))
-    [ "$load" = false ] || ensure_release
+    [ "$load" = false ] || ensure_build
     psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null
     clone "$template" pkb_run
     if [ "$load" = true ]; then
-      # The installed files must be the build stashed in $private_so while CREATE EXTENSION
-      # reads them (the SQL script must match the library); otherwise stash the new one.
-      if [ "$(so_sum)" != "$installed_sum" ]; then
-        installed_sum=$(so_sum); stash_so
-        build_src[$installed_sum]="as installed by someone else ($(so_size) bytes; source unknown)"
-      fi
       psql -d pkb_run -c "CREATE EXTENSION phoenix_kit_mig" \
         -c "UPDATE pg_catalog.pg_proc SET probin = '$private_so' WHERE probin = '\$libdir/phoenix_kit_mig'" >/dev/null
-      if [ "$(so_sum)" != "$installed_sum" ]; then
-        setups=$((setups + 1)); [ $setups -le 5 ] || die "$SO keeps changing; cannot set up a consistent extension"
-        say "$SO changed during CREATE EXTENSION; setting the clone up again"
+      if [ "$(sql_sum)" != "$build_sql" ]; then
+        setups=$((setups + 1)); [ $setups -le 5 ] || die "the installed extension keeps changing; cannot set up a consistent one"
+        say "the installed extension changed during CREATE EXTENSION; setting the clone up again"
         attempt=$((attempt - 1)); continue
       fi
     fi
@@ -291,10 +300,9 @@ run_one() {
       >"$work/run/out" 2>"$work/run/err" || status=error
     so_after=$(so_size)
     local mapped; mapped=$(kv "$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null)" so_mapped)
-    # A must have run the release build: redo it (after reinstalling) when it did not.
-    if [ "$load" = true ] && [ "$install" = yes ] && [ $attempt -le 3 ] && [ "${mapped:-0}" -ge "$RELEASE_MAX_BYTES" ]; then
-      say "the timed run of $mig/$n/A mapped a $mapped-byte library, not the release build; redoing it"
-      continue
+    # A must have run the release build (it cannot, unless the private copy is wrong).
+    if [ "$load" = true ] && [ "$install" = yes ] && [ "${mapped:-0}" -ge "$RELEASE_MAX_BYTES" ]; then
+      die "the timed run of $mig/$n/$variant mapped a $mapped-byte library, not the release build"
     fi
     break
   done
@@ -333,7 +341,7 @@ run_one() {
     grep -v '^Time:' "$work/run/out" | grep '^{' | head -n 1 >"$work/report.$mig.$n.json" || true
   fi
   local p; p=$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null || true)
-  local build=""; [ "$load" = false ] || build=$installed_sum
+  local build=""; [ "$load" = false ] || build=$build_sum
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$mig" "$n" "$e" "$round" "$variant" "$status" "${ms:-0}" \
     "$(kv "$p" hwm_before)" "$(kv "$p" hwm_after)" "$(kv "$p" anon_before)" "$(kv "$p" anon_peak)" "$(kv "$p" anon_after)" \
@@ -380,7 +388,7 @@ cp "$tsv" "${out%.md}.tsv"
   echo "# phoenix_kit_mig benchmark — $started_at"
   echo
   echo "- command: \`scripts/bench.sh${orig_args:+ $orig_args}\` ($mode; sizes $sizes; V107 sizes $v107_sizes, endpoints = rows/10; $rounds round(s); seed $seed)"
-  for b in $(cut -f18 "$tsv" | tail -n +2 | sort -u); do
+  for b in $(cut -f18 "$tsv" | tail -n +2 | sort -u); do  # every build used by A or D
     [ -n "$b" ] || continue
     echo "- build \`$b\`: ${build_src[$b]:-?}; used by $(awk -F'\t' -v b="$b" '$18 == b {n++; r = $1 " " $2 " rows round " $4 " " $5; if (n == 1) f = r} END {printf "%d timed run(s), from %s to %s", n, f, r}' "$tsv")"
   done

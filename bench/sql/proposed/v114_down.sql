@@ -9,7 +9,9 @@
 --     run to list every offending row, and raised. Nothing is changed either way;
 --   * the targets are fenced (OFFSET 0) so the window sort carries (uuid, date_added,
 --     provider, name) and not every value_json: src's inlined CTE sorted 467 MB on disk;
---   * the plain-key test is evaluated once per row (it was run three times per row);
+--   * the plain-key test is a hash anti-join against the rows still keyed integration:…
+--     (the only ones that can hold a plain key; usually none), not a probe per row (src ran
+--     that probe three times per row before 8c09daf, once since);
 --   * the rewrite joins back by ctid, in ctid order (a TID scan per row, pages in order)
 --     instead of one primary-key probe per row in (provider, name) order: that random heap
 --     access is most of upstream's and the extension's UPDATE time (the row estimate of
@@ -41,12 +43,16 @@ WITH targets AS (
       FROM targets t
     OFFSET 0
 ), planned AS (
+    -- Only rows still keyed integration:… can hold a plain key (the rows being rewritten hold
+    -- uuid texts): usually none, found by a range scan of the V93 index and hashed, instead
+    -- of one index probe per rewritten row in (provider, name) order.
     SELECT r.row_id, r.uuid, r.plain_key,
            CASE WHEN r.plain_key IS NULL THEN NULL
-                WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM public.phoenix_kit_settings o WHERE o.key = r.plain_key)
-                THEN r.plain_key
+                WHEN r.rn = 1 AND o.key IS NULL THEN r.plain_key
                 ELSE public.pk_v114_composite_key(r.provider, r.name, r.uuid) END AS new_key
       FROM ranked r
+      LEFT JOIN (SELECT k.key::text AS key FROM public.phoenix_kit_settings k WHERE k.key LIKE 'integration:%') o
+             ON o.key = r.plain_key
     ORDER BY r.row_id
 ), rewritten AS (
     UPDATE public.phoenix_kit_settings s SET key = p.new_key
