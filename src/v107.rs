@@ -205,6 +205,8 @@ WITH candidates AS (
              WHEN 'latest' THEN l.uuid END AS integration
       FROM classified c
       LEFT JOIN latest l ON l.provider = CASE WHEN c.rule = 'latest' THEN c.provider END
+    -- Fenced, so the lookups above run once per endpoint and not again inside the UPDATE.
+    OFFSET 0
 ), pinned AS (
     UPDATE {endpoints} e SET integration_uuid = r.integration
       FROM resolved r

@@ -80,12 +80,17 @@ WITH planned AS (
     -- found by two range scans of the text_pattern_ops key index (integration keys start
     -- with 'i'), not by joining the whole table to itself; each then probes the primary key.
     SELECT u.uuid, u.key, u.holder
-      FROM (SELECT k.key AS uuid_text, k.uuid AS holder,
+      FROM (SELECT k.holder,
                    (SELECT s.uuid FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS uuid,
                    (SELECT s.key FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS key
-              FROM {settings} k
-             WHERE ((k.key ~>=~ '0' AND k.key ~<~ ':') OR (k.key ~>=~ 'a' AND k.key ~<~ 'g'))
-               AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$') u
+              FROM (SELECT k.key, k.uuid AS holder FROM {settings} k
+                     WHERE k.key ~>=~ '0' AND k.key ~<~ ':'
+                       AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$'
+                    -- UNION ALL, not OR: two index range scans instead of a bitmap over the heap.
+                    UNION ALL
+                    SELECT k.key, k.uuid FROM {settings} k
+                     WHERE k.key ~>=~ 'a' AND k.key ~<~ 'g'
+                       AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$') k) u
      WHERE u.uuid IS NOT NULL
 )
 SELECT count(*),
@@ -227,7 +232,7 @@ fn down_plan_ctes(t: &Target) -> String {
     format!(
         r#"
 targets AS (
-    SELECT s.uuid, s.date_added,
+    SELECT s.ctid AS row_id, s.uuid, s.date_added,
            jsonb_typeof(s.value_json -> 'provider') AS p_type,
            jsonb_typeof(s.value_json -> 'name') AS n_type,
            CASE WHEN jsonb_typeof(s.value_json -> 'provider') = 'string' THEN s.value_json ->> 'provider' END AS provider,
@@ -237,7 +242,7 @@ targets AS (
     -- Fenced, so the window sort below carries these few columns and not every value_json.
     OFFSET 0
 ), ranked AS (
-    SELECT t.uuid, t.provider, t.name,
+    SELECT t.row_id, t.uuid, t.provider, t.name,
            row_number() OVER (PARTITION BY t.provider, t.name ORDER BY t.date_added ASC NULLS LAST, t.uuid ASC) AS rn,
            -- NULL for a row without a usable provider or name: its rewrite would fail.
            {ext}.pk_v114_composite_key(NULLIF(t.provider, '')::text, NULLIF(t.name, '')::text, NULL::uuid) AS plain_key
@@ -246,7 +251,7 @@ targets AS (
 ), planned AS (
     -- The first of each (provider, name) keeps the plain key unless a row that is not being
     -- rewritten holds it already; rewritten rows hold uuid keys, which never look composite.
-    SELECT r.uuid, r.plain_key,
+    SELECT r.row_id, r.uuid, r.plain_key,
            CASE WHEN r.plain_key IS NULL THEN NULL
                 WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM {settings} o WHERE o.key = r.plain_key)
                 THEN r.plain_key
@@ -391,10 +396,14 @@ fn rewrite_down(t: &Target) -> (i64, serde_json::Value) {
     let sql = format!(
         r#"
 WITH {ctes},
-rewritten AS (
+ordered AS (
+    SELECT * FROM planned ORDER BY row_id
+), rewritten AS (
+    -- Back to each row by its ctid (stable: the lock keeps writers out), in ctid order: one
+    -- TID lookup per row, pages in order, linear whatever the statistics say.
     UPDATE {settings} s SET key = p.new_key
-      FROM planned p
-     WHERE s.uuid = p.uuid
+      FROM ordered p
+     WHERE s.ctid = p.row_id
  RETURNING s.uuid, s.key, s.key <> p.plain_key AS suffixed
 )
 SELECT count(*),
@@ -404,7 +413,11 @@ SELECT count(*),
         ctes = down_plan_ctes(t)
     );
     let (rewritten, suffixed) = Spi::connect_mut(|c| {
+        // A nested loop of TID lookups is what this statement needs; the function's own
+        // enable_nestloop = off (and this change) end with the call.
+        c.update("SELECT pg_catalog.set_config('enable_nestloop', 'on', true)", None, &[])?;
         let row = c.update(sql.as_str(), None, &[])?.first();
+        c.update("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)", None, &[])?;
         Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<JsonB>(2)?.map(|j| j.0)))
     })
     .expect("V114 down rewrite");
