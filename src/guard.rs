@@ -57,7 +57,7 @@ impl VersionRule {
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!(
                 "{migration} needs {} at version {} or {}, but it is at version {current}",
-                target.display(Table::Kit),
+                target.qualified(Table::Kit),
                 allowed[0],
                 allowed[1]
             ),
@@ -86,10 +86,10 @@ pub fn read_version(target: &Target) -> MigResult<i32> {
         Some(text) => text.trim().parse::<i32>().map_err(|_| {
             MigError::new(
                 Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
-                format!("the comment on {} is not a version number: \"{text}\"", target.display(Table::Kit)),
+                format!("the comment on {} is not a version number: \"{text}\"", target.qualified(Table::Kit)),
             )
             .detail("PhoenixKit records its schema version as the integer comment of this table.")
-            .hint(format!("Set it to the version the schema is at, e.g. COMMENT ON TABLE {} IS '113';", target.display(Table::Kit)))
+            .hint(format!("Set it to the version the schema is at, e.g. COMMENT ON TABLE {} IS '113';", target.qualified(Table::Kit)))
         }),
     }
 }
@@ -97,7 +97,7 @@ pub fn read_version(target: &Target) -> MigResult<i32> {
 pub fn write_version(target: &Target, version: i32) {
     // COMMENT takes no parameters; the value is an integer we formatted ourselves.
     Spi::run(&format!("COMMENT ON TABLE {} IS '{version}'", target.qualified(Table::Kit))).expect("COMMENT ON TABLE");
-    pgrx::notice!("phoenix_kit_mig: stamped {} with version {version}", target.display(Table::Kit));
+    pgrx::notice!("phoenix_kit_mig: stamped {} with version {version}", target.qualified(Table::Kit));
 }
 
 #[cfg(test)]

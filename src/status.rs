@@ -22,7 +22,7 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
 
     let mut migrations = Map::new();
     for (spec, preflight) in [
-        (&v107::UP, v107_up_blockers as fn(&Target) -> Vec<MigError>),
+        (&v107::UP, v107::preflight_up as fn(&Target) -> Vec<MigError>),
         (&v107::DOWN, v107::preflight_down),
         (&v114::UP, |t: &Target| v114::plan_up(t).blockers),
         (&v114::DOWN, |t: &Target| v114::plan_down(t).blockers),
@@ -36,24 +36,14 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
     }))
 }
 
-fn v107_up_blockers(t: &Target) -> Vec<MigError> {
-    v107::preflight_up(t)
-}
-
 fn status_of(
     spec: &Spec,
     target: &Target,
     version: &Option<Result<i32, MigError>>,
     preflight: fn(&Target) -> Vec<MigError>,
 ) -> Value {
-    let mut blockers: Vec<MigError> = Vec::new();
     let missing: Vec<Table> = spec.tables().filter(|t| !target.table_exists(*t)).collect();
-    for table in &missing {
-        // The same error the migration would raise.
-        if let Err(e) = Target::resolve(&target.schema, &[*table]) {
-            blockers.push(e);
-        }
-    }
+    let mut blockers: Vec<MigError> = missing.iter().map(|t| target.missing_table(*t)).collect();
     match version {
         Some(Ok(v)) => {
             if let Err(e) = spec.rule.check(spec.name, target, *v, false) {

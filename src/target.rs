@@ -46,16 +46,16 @@ impl Target {
             return Err(MigError::new(Code::ERRCODE_INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist"))
                 .hint("Pass the schema that holds PhoenixKit's tables as prefix (the default is 'public')."));
         }
-        for &table in needs {
-            if !target.table_exists(table) {
-                return Err(MigError::new(
-                    Code::ERRCODE_UNDEFINED_TABLE,
-                    format!("relation {} does not exist", target.display(table)),
-                )
-                .hint(format!("Is \"{schema}\" the schema PhoenixKit was installed into?")));
-            }
+        match needs.iter().find(|t| !target.table_exists(**t)) {
+            Some(&missing) => Err(target.missing_table(missing)),
+            None => Ok(target),
         }
-        Ok(target)
+    }
+
+    /// The 42P01 error for a table of this schema that does not exist.
+    pub fn missing_table(&self, table: Table) -> MigError {
+        MigError::new(Code::ERRCODE_UNDEFINED_TABLE, format!("relation {} does not exist", self.qualified(table)))
+            .hint(format!("Is \"{}\" the schema PhoenixKit was installed into?", self.schema))
     }
 
     pub fn table_exists(&self, table: Table) -> bool {
@@ -73,14 +73,9 @@ impl Target {
         .unwrap_or(false)
     }
 
-    /// `"schema".table`, for SQL.
+    /// `"schema".table`, for SQL and for messages (operators can paste it into psql).
     pub fn qualified(&self, table: Table) -> String {
         quote_qualified_identifier(self.schema.as_str(), table.name())
-    }
-
-    /// The same, for messages (identical text: operators can paste it into psql).
-    pub fn display(&self, table: Table) -> String {
-        self.qualified(table)
     }
 
     pub fn quoted_schema(&self) -> String {

@@ -76,39 +76,19 @@ pub struct Failure {
 /// go on to check that nothing changed. On success returns the first column of the first row.
 pub fn attempt(sql: &str) -> Result<Option<String>, Failure> {
     use pgrx::pg_sys::panic::CaughtError;
-    let (context, owner) = unsafe {
-        let saved = (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner);
-        pg_sys::BeginInternalSubTransaction(std::ptr::null());
-        pg_sys::MemoryContextSwitchTo(saved.0);
-        saved
-    };
-    let sql = sql.to_string();
-    let outcome = PgTryBuilder::new(move || {
-        Ok(Spi::connect_mut(|c| c.update(sql.as_str(), None, &[])?.first().get::<String>(1)).expect("query"))
-    })
-    .catch_others(|caught| {
+    let query = || Spi::connect_mut(|c| c.update(sql, None, &[])?.first().get::<String>(1)).expect("query");
+    crate::runner::subtransaction(std::panic::AssertUnwindSafe(query), true).map_err(|caught| {
         let e = match caught {
             CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) => e,
             CaughtError::RustPanic { ereport, .. } => ereport,
         };
-        Err(Failure {
+        Failure {
             sqlstate: crate::errors::sqlstate_of(e.sql_error_code()),
             message: e.message().to_string(),
             detail: e.detail().map(str::to_string),
             hint: e.hint().map(str::to_string),
-        })
-    })
-    .execute();
-    unsafe {
-        if outcome.is_ok() {
-            pg_sys::ReleaseCurrentSubTransaction();
-        } else {
-            pg_sys::RollbackAndReleaseCurrentSubTransaction();
         }
-        pg_sys::MemoryContextSwitchTo(context);
-        pg_sys::CurrentResourceOwner = owner;
-    }
-    outcome
+    })
 }
 
 /// Asserts that `sql` fails with `sqlstate` and leaves `schema` exactly as it was.

@@ -5,7 +5,7 @@ use crate::errors::{Code, MigError};
 use crate::guard::{Direction, VersionRule};
 use crate::runner::{self, Spec};
 use crate::target::{Table, Target};
-use phoenix_kit_mig_core::{detail_lines, Report};
+use phoenix_kit_mig_core::{detail_lines, Report, DETAIL_LIMIT};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
@@ -101,7 +101,7 @@ pub fn preflight_up(t: &Target) -> Vec<MigError> {
             .select(
                 format!(
                     r#"
-SELECT count(*), (array_agg(line ORDER BY lower_name))[1:50]
+SELECT count(*), (array_agg(line ORDER BY lower_name))[1:{DETAIL_LIMIT}]
   FROM (SELECT lower(e.name) AS lower_name,
                format('%s: %s', quote_literal(lower(e.name)),
                       string_agg(format('uuid %s name %s', e.uuid, quote_literal(e.name)), ', ' ORDER BY e.uuid)) AS line
@@ -121,7 +121,7 @@ SELECT count(*), (array_agg(line ORDER BY lower_name))[1:50]
         blockers.push(
             MigError::new(
                 Code::ERRCODE_UNIQUE_VIOLATION,
-                format!("{groups} group(s) of endpoints in {} share a name when case is ignored", t.display(Table::Endpoints)),
+                format!("{groups} group(s) of endpoints in {} share a name when case is ignored", t.qualified(Table::Endpoints)),
             )
             .detail(detail_lines(&lines, groups as usize))
             .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again.")),
@@ -132,7 +132,7 @@ SELECT count(*), (array_agg(line ORDER BY lower_name))[1:50]
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{} already exists but is not a valid unique index on lower(name) of {}", NAME_INDEX, t.display(Table::Endpoints)),
+                    format!("{} already exists but is not a valid unique index on lower(name) of {}", NAME_INDEX, t.qualified(Table::Endpoints)),
                 )
                 .detail(format!("It is: {}", existing.definition))
                 .hint(format!(
@@ -146,7 +146,7 @@ SELECT count(*), (array_agg(line ORDER BY lower_name))[1:50]
         blockers.push(
             MigError::new(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("{}.integration_uuid already exists with type {existing_type}, not uuid", t.display(Table::Endpoints)),
+                format!("{}.integration_uuid already exists with type {existing_type}, not uuid", t.qualified(Table::Endpoints)),
             )
             .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
         );
@@ -288,7 +288,8 @@ pub fn preflight_down(t: &Target) -> Vec<MigError> {
     let (count, objects) = Spi::connect(|c| {
         let row = c
             .select(
-                "SELECT count(*), (array_agg(o.object ORDER BY o.object))[1:50]
+                format!(
+                    "SELECT count(*), (array_agg(o.object ORDER BY o.object))[1:{DETAIL_LIMIT}]
                    FROM pg_depend d
                    -- A view depends through its rewrite rule: name the view, not the rule.
                    CROSS JOIN LATERAL (SELECT COALESCE(
@@ -297,7 +298,9 @@ pub fn preflight_down(t: &Target) -> Vec<MigError> {
                        pg_describe_object(d.classid, d.objid, d.objsubid)) AS object) o
                    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                   WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1::regclass
-                    AND a.attname = 'integration_uuid' AND d.deptype = 'n'",
+                    AND a.attname = 'integration_uuid' AND d.deptype = 'n'"
+                )
+                .as_str(),
                 None,
                 &[endpoints.as_str().into()],
             )?

@@ -8,7 +8,7 @@ use crate::errors::{Code, MigError};
 use crate::guard::{Direction, VersionRule};
 use crate::runner::{self, Spec};
 use crate::target::{Table, Target};
-use phoenix_kit_mig_core::{detail_lines, Report};
+use phoenix_kit_mig_core::{detail_lines, Report, DETAIL_LIMIT};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
@@ -79,9 +79,8 @@ WITH planned AS (
     -- Only a lowercase, hyphenated uuid text can equal some row's uuid::text. Such keys are
     -- found by two range scans of the text_pattern_ops key index (integration keys start
     -- with 'i'), not by joining the whole table to itself; each then probes the primary key.
-    SELECT u.uuid, u.key, u.holder
-      FROM (SELECT k.holder,
-                   (SELECT s.uuid FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS uuid,
+    SELECT u.uuid_text::uuid AS uuid, u.key, u.holder
+      FROM (SELECT k.holder, k.key AS uuid_text,
                    (SELECT s.key FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS key
               FROM (SELECT k.key, k.uuid AS holder FROM {settings} k
                      WHERE k.key ~>=~ '0' AND k.key ~<~ ':'
@@ -91,7 +90,7 @@ WITH planned AS (
                     SELECT k.key, k.uuid FROM {settings} k
                      WHERE k.key ~>=~ 'a' AND k.key ~<~ 'g'
                        AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$') k) u
-     WHERE u.uuid IS NOT NULL
+     WHERE u.key IS NOT NULL
 )
 SELECT count(*),
        count(*) FILTER (WHERE jp IS NULL OR jp = ''),
@@ -100,16 +99,16 @@ SELECT count(*),
        count(*) FILTER (WHERE module IS DISTINCT FROM 'integrations'),
        count(*) FILTER (WHERE bad_shape),
        (array_agg(format('uuid %s, key %s: value_json is a JSON %s', uuid, key, vj_type) ORDER BY key)
-            FILTER (WHERE bad_shape))[1:50],
+            FILTER (WHERE bad_shape))[1:{DETAIL_LIMIT}],
        count(*) FILTER (WHERE bad_fields),
        (array_agg(format('uuid %s, key %s: provider is %s, name is %s', uuid, key,
                          COALESCE('a JSON ' || p_type, 'missing'), COALESCE('a JSON ' || n_type, 'missing')) ORDER BY key)
-            FILTER (WHERE bad_fields))[1:50],
+            FILTER (WHERE bad_fields))[1:{DETAIL_LIMIT}],
        count(*) FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields),
        (array_agg(format('uuid %s, key %s', uuid, key) ORDER BY key)
-            FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields))[1:50],
+            FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields))[1:{DETAIL_LIMIT}],
        (SELECT count(*) FROM key_taken),
-       (SELECT (array_agg(format('uuid %s, key %s: key %s is held by the row with uuid %s', uuid, key, uuid, holder) ORDER BY key))[1:50]
+       (SELECT (array_agg(format('uuid %s, key %s: key %s is held by the row with uuid %s', uuid, key, uuid, holder) ORDER BY key))[1:{DETAIL_LIMIT}]
           FROM key_taken)
   FROM planned
 "#
@@ -118,7 +117,7 @@ SELECT count(*),
         let row = c.select(sql.as_str(), None, &[])?.first();
         let count = |i| row.get::<i64>(i).map(|v| v.unwrap_or(0));
         let list = |i| row.get::<Vec<String>>(i).map(|v| v.unwrap_or_default());
-        let target = t.display(Table::Settings);
+        let target = t.qualified(Table::Settings);
         let mut blockers = Vec::new();
         let (bad_shape, bad_fields, no_provider, key_taken) = (count(6)?, count(8)?, count(10)?, count(12)?);
         if bad_shape > 0 {
@@ -288,17 +287,17 @@ SELECT (SELECT count(*) FROM targets),
        (SELECT (array_agg(format('uuid %s: provider is %s, name is %s', uuid,
                                  CASE WHEN provider IS NOT NULL THEN quote_literal(provider) ELSE COALESCE('a JSON ' || p_type, 'missing') END,
                                  CASE WHEN name IS NOT NULL THEN quote_literal(name) ELSE COALESCE('a JSON ' || n_type, 'missing') END)
-                          ORDER BY uuid))[1:50]
+                          ORDER BY uuid))[1:{DETAIL_LIMIT}]
           FROM targets WHERE NOT COALESCE(provider <> '' AND name <> '', false)),
        (SELECT max_chars FROM key_limit),
        (SELECT count(*) FROM checked WHERE too_long),
        (SELECT (array_agg(format('uuid %s: key %s (%s characters)', uuid, left(new_key, 80) || CASE WHEN char_length(new_key) > 80 THEN '…' ELSE '' END,
-                                 char_length(new_key)) ORDER BY uuid))[1:50]
+                                 char_length(new_key)) ORDER BY uuid))[1:{DETAIL_LIMIT}]
           FROM checked WHERE too_long),
        (SELECT count(*) FROM checked WHERE holder IS NOT NULL OR planned_twice > 1),
        (SELECT (array_agg(format('uuid %s: key %s %s', uuid, new_key,
                                  CASE WHEN holder IS NOT NULL THEN 'is held by the row with uuid ' || holder
-                                      ELSE 'is planned for ' || planned_twice || ' rows' END) ORDER BY new_key, uuid))[1:50]
+                                      ELSE 'is planned for ' || planned_twice || ' rows' END) ORDER BY new_key, uuid))[1:{DETAIL_LIMIT}]
           FROM checked WHERE holder IS NOT NULL OR planned_twice > 1)
 "#,
         ctes = down_plan_ctes(t)
@@ -307,7 +306,7 @@ SELECT (SELECT count(*) FROM targets),
         let row = c.select(sql.as_str(), None, &[settings.as_str().into()])?.first();
         let count = |i| row.get::<i64>(i).map(|v| v.unwrap_or(0));
         let list = |i| row.get::<Vec<String>>(i).map(|v| v.unwrap_or_default());
-        let target = t.display(Table::Settings);
+        let target = t.qualified(Table::Settings);
         let mut blockers = Vec::new();
         let (unusable, too_long, colliding) = (count(2)?, count(5)?, count(7)?);
         if unusable > 0 {
