@@ -84,6 +84,102 @@ impl<T> OrRaise<T> for MigResult<T> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Errors raised by PostgreSQL (a user's trigger, a constraint) while a migration runs.
+//
+// pgrx turns a PostgreSQL error caught at its FFI boundary into a Rust value whose code is an
+// enum of the SQLSTATEs PostgreSQL defines; a code outside it — a trigger's custom
+// `RAISE ... USING ERRCODE = 'PK001'` — becomes XX000. The user's code must reach the caller
+// unchanged, so an error-context callback records the raw code of the last ERROR as it is
+// raised, and `reraise_with_raw_code` raises the caught error again with that code.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Raw `sqlerrcode` of the last error raised while a migration's steps ran; 0 when none.
+static LAST_RAW_CODE: AtomicI32 = AtomicI32::new(0);
+
+unsafe extern "C-unwind" fn remember_error_code(_arg: *mut std::ffi::c_void) {
+    // Called by errfinish() for every report on its way out, before the longjmp of an ERROR.
+    // SAFETY: geterrcode() reads the error being reported; it cannot fail here.
+    let code = unsafe { pgrx::pg_sys::geterrcode() };
+    LAST_RAW_CODE.store(code, Ordering::Relaxed);
+}
+
+/// Runs `f` with the raw-code recorder on PostgreSQL's error-context stack.
+pub fn with_raw_error_codes<R>(f: impl FnOnce() -> R) -> R {
+    LAST_RAW_CODE.store(0, Ordering::Relaxed);
+    let mut callback = pgrx::pg_sys::ErrorContextCallback {
+        // SAFETY: reading the backend-global stack head.
+        previous: unsafe { pgrx::pg_sys::error_context_stack },
+        callback: Some(remember_error_code),
+        arg: std::ptr::null_mut(),
+    };
+    // SAFETY: `callback` outlives its place on the stack: it is popped below on success, and
+    // on error PostgreSQL's (or pgrx's) error recovery restores the stack it saved before.
+    unsafe { pgrx::pg_sys::error_context_stack = &mut callback };
+    let guard = PopOnDrop(callback.previous);
+    let r = f();
+    drop(guard);
+    r
+}
+
+struct PopOnDrop(*mut pgrx::pg_sys::ErrorContextCallback);
+impl Drop for PopOnDrop {
+    fn drop(&mut self) {
+        // SAFETY: restores the stack head saved when the callback was pushed.
+        unsafe { pgrx::pg_sys::error_context_stack = self.0 };
+    }
+}
+
+/// Raises a PostgreSQL error caught from SPI again, with the raw SQLSTATE it was raised with
+/// when pgrx could not represent that code.
+pub fn reraise(error: pgrx::pg_sys::panic::CaughtError) -> ! {
+    use pgrx::pg_sys::panic::CaughtError;
+    let raw = LAST_RAW_CODE.load(Ordering::Relaxed);
+    match &error {
+        CaughtError::PostgresError(report)
+            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_INTERNAL_ERROR
+                && raw != 0
+                && raw != PgSqlErrorCode::ERRCODE_INTERNAL_ERROR as i32 =>
+        {
+            raise_raw(raw, report.message(), report.detail(), report.hint())
+        }
+        _ => error.rethrow(),
+    }
+}
+
+fn raise_raw(code: i32, message: &str, detail: Option<&str>, hint: Option<&str>) -> ! {
+    use std::ffi::CString;
+    use std::os::raw::{c_char, c_int};
+    unsafe extern "C-unwind" {
+        fn errstart(elevel: c_int, domain: *const c_char) -> bool;
+        fn errcode(sqlerrcode: c_int) -> c_int;
+        fn errmsg(fmt: *const c_char, ...) -> c_int;
+        fn errdetail(fmt: *const c_char, ...) -> c_int;
+        fn errhint(fmt: *const c_char, ...) -> c_int;
+        fn errfinish(filename: *const c_char, lineno: c_int, funcname: *const c_char);
+    }
+    let cstr = |s: &str| CString::new(s.replace('\0', "")).unwrap_or_default();
+    let (message, detail, hint) = (cstr(message), detail.map(cstr), hint.map(cstr));
+    let percent_s = c"%s";
+    // SAFETY: the ereport() protocol, as pgrx's own do_ereport follows it; ERROR does not
+    // return. The CStrings are copied by errmsg/errdetail/errhint before errfinish.
+    unsafe {
+        if errstart(PgLogLevel::ERROR as c_int, std::ptr::null()) {
+            errcode(code);
+            errmsg(percent_s.as_ptr(), message.as_ptr());
+            if let Some(d) = &detail {
+                errdetail(percent_s.as_ptr(), d.as_ptr());
+            }
+            if let Some(h) = &hint {
+                errhint(percent_s.as_ptr(), h.as_ptr());
+            }
+            errfinish(c"errors.rs".as_ptr(), line!() as c_int, std::ptr::null());
+        }
+    }
+    unreachable!("ERROR-level reports do not return")
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]
 mod tests {

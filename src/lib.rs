@@ -5,6 +5,7 @@
 mod errors;
 mod guard;
 mod rules_sql;
+mod sql;
 mod runner;
 mod status;
 mod target;

@@ -1,19 +1,25 @@
-//! What every migration does around its own steps: reject NULL arguments, resolve the schema,
-//! take the locks, apply the version guard, stamp, time it, and — for a dry run — undo it all
-//! by rolling back a subtransaction. Real and dry runs execute the very same steps.
+//! The one runner every migration goes through: reject NULL arguments, resolve the schema and
+//! its tables (§11.1), check privileges and row-level security (§11.7, §11.2), take the locks,
+//! apply the version guard, then the migration's own steps
+//!
+//!     plan (read-only: every blocker, what will change) → apply (set-based) → verify (the
+//!     table itself against the plan, §11.3) → stamp
+//!
+//! and for a dry run undo it all by rolling back a subtransaction: real and dry runs execute
+//! the very same steps. `pk_migration_status` and `pk_migration_plan` call the same `plan`.
 use std::time::Instant;
 
-use crate::errors::{Code, MigError, OrRaise};
+use crate::errors::{self, Code, MigError, OrRaise};
 use crate::guard::{self, VersionRule};
-use crate::target::{Table, Target};
+use crate::target::{Privilege, Table, Target};
 use phoenix_kit_mig_core::Report;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
 /// Declares a migration's SQL function: the same signature, attributes and runner for all
-/// four, so none can drift from CONTRACT §1.
+/// four, so none can drift from the SQL surface the README documents.
 macro_rules! migration_function {
-    ($(#[$doc:meta])* $name:ident, $spec:expr, $body:path) => {
+    ($(#[$doc:meta])* $name:ident, $migration:ty) => {
         $(#[$doc])*
         #[pgrx::pg_extern(volatile, parallel_unsafe, security_invoker)]
         #[search_path(pg_catalog, pg_temp)]
@@ -22,7 +28,7 @@ macro_rules! migration_function {
             dry_run: default!(Option<bool>, false),
             force: default!(Option<bool>, false),
         ) -> pgrx::JsonB {
-            $crate::runner::run(&$spec, prefix, dry_run, force, $body)
+            $crate::runner::run::<$migration>(prefix, dry_run, force)
         }
     };
 }
@@ -34,6 +40,8 @@ pub struct Spec {
     pub rule: VersionRule,
     /// Tables that must exist, and the lock each is taken in, in this order.
     pub locks: &'static [(Table, &'static str)],
+    /// What the caller needs on each table (README "Privileges").
+    pub privileges: &'static [(Table, &'static [Privilege])],
 }
 
 impl Spec {
@@ -42,7 +50,30 @@ impl Spec {
     }
 }
 
-/// NULL for any argument is an error, never a silent NULL result (CONTRACT §1).
+/// One migration: its spec and its steps. A fifth migration is one more implementation.
+pub trait Migration {
+    const SPEC: Spec;
+    /// Everything `plan` found: blockers, counts, and what `apply` needs.
+    type Plan;
+    /// What `apply` returned for `verify` (e.g. what RETURNING showed).
+    type Applied;
+    /// The report's own fields, as verified.
+    type Outcome: serde::Serialize;
+
+    /// Read-only: every blocker of the pre-flight and what a run would change. Runs under the
+    /// migration's locks, and without them for `pk_migration_status`.
+    fn plan(t: &Target) -> Self::Plan;
+    fn blockers(plan: &Self::Plan) -> &[MigError];
+    /// How many rows a run now would change.
+    fn pending(plan: &Self::Plan) -> i64;
+    /// The changes, set-based.
+    fn apply(t: &Target, plan: &Self::Plan) -> Self::Applied;
+    /// Reads the table itself and checks the postconditions against the plan: 27000 listing
+    /// the rows that did not end as planned.
+    fn verify(t: &Target, plan: &Self::Plan, applied: Self::Applied) -> Result<Self::Outcome, MigError>;
+}
+
+/// NULL for any argument is an error, never a silent NULL result.
 pub fn require<T>(value: Option<T>, argument: &str) -> T {
     value.unwrap_or_else(|| {
         MigError::new(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("argument {argument} must not be NULL"))
@@ -51,21 +82,23 @@ pub fn require<T>(value: Option<T>, argument: &str) -> T {
     })
 }
 
-pub fn run(
-    spec: &Spec,
-    prefix: Option<&str>,
-    dry_run: Option<bool>,
-    force: Option<bool>,
-    body: impl FnOnce(&Target, &mut Report),
-) -> JsonB {
+/// Everything that stops `M` before a lock is taken: the tables (§11.1), then privileges and
+/// row-level security (§11.7, §11.2). Read-only.
+pub fn resolve_for<M: Migration>(prefix: &str) -> Result<Target, MigError> {
+    let tables: Vec<Table> = M::SPEC.tables().collect();
+    Target::resolve(prefix, &tables)
+}
+
+pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Option<bool>) -> JsonB {
+    let spec = &M::SPEC;
     let prefix = require(prefix, "prefix");
     let dry_run = require(dry_run, "dry_run");
     let force = require(force, "force");
     let started = Instant::now();
     refuse_read_only(spec, prefix);
     refuse_transaction_snapshot(spec);
-    let tables: Vec<Table> = spec.tables().collect();
-    let target = Target::resolve(prefix, &tables).or_raise();
+    let target = resolve_for::<M>(prefix).or_raise();
+    refuse_if_blocked(&target.access_blockers(spec.privileges, spec.name), spec, &target);
 
     let steps = || {
         for (table, mode) in spec.locks {
@@ -75,8 +108,12 @@ pub fn run(
         }
         let before = guard::read_version(&target).or_raise();
         spec.rule.check(spec.name, &target, before, force).or_raise();
+        let plan = M::plan(&target);
+        refuse_if_blocked(M::blockers(&plan), spec, &target);
+        let applied = M::apply(&target, &plan);
+        let outcome = M::verify(&target, &plan, applied).or_raise();
         let mut report = Report::new(spec.name, prefix, before, dry_run);
-        body(&target, &mut report);
+        report.set_outcome(&outcome);
         let after = match spec.rule.stamp_after(before) {
             Some(v) => {
                 guard::write_version(&target, v);
@@ -87,11 +124,54 @@ pub fn run(
         (report, after)
     };
 
-    let (report, after) = if dry_run { rolled_back(std::panic::AssertUnwindSafe(steps)) } else { steps() };
+    // A user's trigger may raise any SQLSTATE, its own codes included: it reaches the caller
+    // as raised (errors::reraise), never as XX000.
+    let steps = std::panic::AssertUnwindSafe(|| errors::with_raw_error_codes(steps));
+    let (report, after) = if dry_run {
+        match subtransaction(steps, false) {
+            Ok(r) => r,
+            Err(error) => errors::reraise(error),
+        }
+    } else {
+        PgTryBuilder::new(steps).catch_others(|e| errors::reraise(e)).execute()
+    };
     if dry_run {
         pgrx::notice!("phoenix_kit_mig: dry run of {}: every change was rolled back", spec.name);
     }
     JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0))
+}
+
+/// The 27000 error of a verify step: the rows that did not end as planned.
+pub fn not_as_planned(spec: &Spec, t: &Target, table: Table, wrong: i64, lines: &[String], what: &str) -> MigError {
+    MigError::new(
+        Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
+        format!("{}: {wrong} row(s) of {} did not end as planned {what}", spec.name, t.qualified(table)),
+    )
+    .detail(phoenix_kit_mig_core::detail_lines(lines, wrong.max(0) as usize))
+    .hint("Something besides the migration changed or skipped these rows (a trigger, a rule, a column type); nothing was changed. Disable or fix it for the migration, then run it again.")
+}
+
+/// With user triggers on a table, a staged plan is applied and deferrable constraint
+/// triggers are fired now, so the verify step sees everything they do; they are deferred
+/// again afterwards, as they were declared.
+pub fn fire_deferred_triggers(t: &Target, table: Table) -> Vec<String> {
+    let names = t.deferrable_constraint_triggers(table);
+    if !names.is_empty() {
+        Spi::run(&format!("SET CONSTRAINTS {} IMMEDIATE", names.join(", "))).expect("SET CONSTRAINTS");
+    }
+    names
+}
+
+pub fn restore_deferred_triggers(names: &[String]) {
+    if !names.is_empty() {
+        Spi::run(&format!("SET CONSTRAINTS {} DEFERRED", names.join(", "))).expect("SET CONSTRAINTS");
+    }
+}
+
+/// Drops the staged plan of a run with user triggers (ON COMMIT DROP would keep it until the
+/// caller commits).
+pub fn drop_stage() {
+    Spi::run("DROP TABLE IF EXISTS pg_temp.pk_mig_plan").expect("DROP TABLE");
 }
 
 /// PostgreSQL would refuse the first write anyway, but only after the pre-flight and without
@@ -122,16 +202,6 @@ fn refuse_transaction_snapshot(spec: &Spec) {
         .detail("Under REPEATABLE READ or SERIALIZABLE the snapshot is taken before the migration's lock, so rows committed while it waits would not be migrated.")
         .hint("Run it in a READ COMMITTED transaction (PostgreSQL's and Ecto's default).")
         .raise()
-    }
-}
-
-/// Runs `f` in an internal subtransaction and rolls it back, as PL/pgSQL's exception blocks
-/// do; on error the subtransaction is rolled back before the error propagates, so a caller's
-/// own exception handler or savepoint finds the transaction nesting it expects.
-fn rolled_back<R>(f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>) -> R {
-    match subtransaction(f, false) {
-        Ok(r) => r,
-        Err(error) => error.rethrow(),
     }
 }
 

@@ -1,9 +1,11 @@
-//! `pk_migration_status`: the recorded version and, for each migration, whether it can run now
-//! and every blocker its pre-flight would raise. Read-only (SELECTs through SPI, no locks beyond
-//! ACCESS SHARE, no transaction id), so it works in a READ ONLY transaction and on a standby.
+//! `pk_migration_status`: the recorded version and, for each migration, whether it can run now,
+//! every blocker its pre-flight would raise and `pending`, the rows a run now would change —
+//! all from the migration's own `plan`, run without its locks. Read-only (SELECTs through SPI,
+//! no lock beyond ACCESS SHARE, no transaction id), so it works in a READ ONLY transaction and
+//! on a standby.
 use crate::errors::MigError;
 use crate::guard;
-use crate::runner::{self, Spec};
+use crate::runner::{self, Migration};
 use crate::target::{Table, Target};
 use crate::{v107, v114};
 use pgrx::prelude::*;
@@ -18,17 +20,15 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
         Ok(t) => t,
         Err(e) => e.raise(),
     };
-    let version = if target.table_exists(Table::Kit) { Some(guard::read_version(&target)) } else { None };
-
+    let version = match target.check_relation(Table::Kit) {
+        Ok(()) => Some(guard::read_version(&target)),
+        Err(_) => None,
+    };
     let mut migrations = Map::new();
-    for (spec, preflight) in [
-        (&v107::UP, v107::preflight_up as fn(&Target) -> Vec<MigError>),
-        (&v107::DOWN, v107::preflight_down),
-        (&v114::UP, |t: &Target| v114::plan_up(t).blockers),
-        (&v114::DOWN, |t: &Target| v114::plan_down(t).blockers),
-    ] {
-        migrations.insert(spec.name.to_string(), status_of(spec, &target, &version, preflight));
-    }
+    migrations.insert(v107::Up::SPEC.name.into(), status_of::<v107::Up>(&target, &version));
+    migrations.insert(v107::Down::SPEC.name.into(), status_of::<v107::Down>(&target, &version));
+    migrations.insert(v114::Up::SPEC.name.into(), status_of::<v114::Up>(&target, &version));
+    migrations.insert(v114::Down::SPEC.name.into(), status_of::<v114::Down>(&target, &version));
     JsonB(json!({
         "schema": prefix,
         "version": version.as_ref().and_then(|v| v.as_ref().ok()),
@@ -36,14 +36,16 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
     }))
 }
 
-fn status_of(
-    spec: &Spec,
-    target: &Target,
-    version: &Option<Result<i32, MigError>>,
-    preflight: fn(&Target) -> Vec<MigError>,
-) -> Value {
-    let missing: Vec<Table> = spec.tables().filter(|t| !target.table_exists(*t)).collect();
-    let mut blockers: Vec<MigError> = missing.iter().map(|t| target.missing_table(*t)).collect();
+/// Everything that stops `M` now, in the order a run meets it, and what it would change.
+/// `pending` is NULL when the plan cannot be read (a table missing or not readable).
+pub fn blockers_and_pending<M: Migration>(target: &Target, version: &Option<Result<i32, MigError>>) -> (Vec<MigError>, Option<i64>) {
+    let spec = &M::SPEC;
+    let mut blockers: Vec<MigError> = spec.tables().filter_map(|t| target.check_relation(t).err()).collect();
+    if !blockers.is_empty() {
+        return (blockers, None);
+    }
+    blockers.extend(target.access_blockers(spec.privileges, spec.name));
+    let readable = blockers.iter().all(|b| !b.message.contains(" needs SELECT ") && !b.message.contains("needs USAGE"));
     match version {
         Some(Ok(v)) => {
             if let Err(e) = spec.rule.check(spec.name, target, *v, false) {
@@ -53,13 +55,22 @@ fn status_of(
         Some(Err(e)) => blockers.push(e.clone()),
         None => {}
     }
-    if missing.is_empty() {
-        blockers.extend(preflight(target));
+    if !readable {
+        return (blockers, None);
     }
+    let plan = M::plan(target);
+    blockers.extend(M::blockers(&plan).iter().cloned());
+    (blockers, Some(M::pending(&plan)))
+}
+
+fn status_of<M: Migration>(target: &Target, version: &Option<Result<i32, MigError>>) -> Value {
+    let spec = &M::SPEC;
+    let (blockers, pending) = blockers_and_pending::<M>(target, version);
     json!({
         "can_run": blockers.is_empty(),
         "runs_from": spec.rule.runs_from(),
         "stamps": version.as_ref().and_then(|v| v.as_ref().ok()).and_then(|v| spec.rule.stamp_after(*v)),
+        "pending": pending,
         "blockers": blockers.iter().map(MigError::to_json).collect::<Vec<_>>(),
     })
 }

@@ -1,42 +1,33 @@
 //! V107: pin each AI endpoint to the integration settings row it uses (`integration_uuid`),
 //! backfilled from the `provider` strings, and make endpoint names unique case-insensitively
-//! (CONTRACT §4); and its lossy down (§5).
+//! (docs/behaviour.md §4); and its lossy down (§5). Both are migrations of the runner: plan
+//! (`sql/queries/v107_up_plan.sql`), apply, verify, stamp.
 use crate::errors::{Code, MigError};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Spec};
-use crate::target::{Table, Target};
-use phoenix_kit_mig_core::{detail_lines, Report, DETAIL_LIMIT};
+use crate::runner::{self, Migration, Spec};
+use crate::sql::{self, query_file, Row};
+use crate::target::{Privilege, Table, Target};
+use phoenix_kit_mig_core::{detail_lines, UnpinnedEndpoint, V107DownOutcome, V107UpOutcome};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
 pub const NAME_INDEX: &str = "phoenix_kit_ai_endpoints_name_index";
 pub const UUID_INDEX: &str = "phoenix_kit_ai_endpoints_integration_uuid_index";
 
-// Endpoints get a column and indexes: nobody may read them half-done. Settings are only read,
-// but must not change under the backfill.
-pub const UP: Spec = Spec {
-    name: "v107_up",
-    rule: VersionRule { version: 107, direction: Direction::Up },
-    locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE"), (Table::Settings, "SHARE")],
-};
-pub const DOWN: Spec = Spec {
-    name: "v107_down",
-    rule: VersionRule { version: 107, direction: Direction::Down },
-    locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE")],
-};
+pub struct Up;
+pub struct Down;
 
 runner::migration_function!(
-    /// Adds and backfills `integration_uuid` and the two indexes. See CONTRACT §4.
+    /// Adds and backfills `integration_uuid` and the two indexes (§4).
     pk_migrate_v107_up,
-    UP,
-    up
+    Up
 );
 runner::migration_function!(
-    /// Drops the indexes and the column (lossy by design). See CONTRACT §5.
+    /// Drops the indexes and the column, lossy by design (§5).
     pk_migrate_v107_down,
-    DOWN,
-    down
+    Down
 );
+
 
 /// A relation named `name` in the target schema, with what it is.
 struct Existing {
@@ -45,6 +36,10 @@ struct Existing {
     /// A valid, unique, non-partial btree index on endpoints whose only key is lower(name)
     /// (an invalid one, left by a failed CREATE INDEX CONCURRENTLY, enforces nothing).
     is_unique_lower_name: bool,
+    /// An index that is valid and ready.
+    valid: bool,
+    /// An index of the endpoints table.
+    on_endpoints: bool,
 }
 
 fn existing_relation(t: &Target, name: &str) -> Option<Existing> {
@@ -57,7 +52,9 @@ SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
             ELSE 'a relation of kind ' || quote_literal(c.relkind::text) || ', not an index' END,
        COALESCE(i.indisunique AND i.indisvalid AND i.indisready AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
                 AND i.indrelid = $3::regclass AND am.amname = 'btree'
-                AND pg_get_indexdef(c.oid, 1, false) = 'lower((name)::text)', false)
+                AND pg_get_indexdef(c.oid, 1, false) = 'lower((name)::text)', false),
+       COALESCE(i.indisvalid AND i.indisready, false),
+       COALESCE(i.indrelid = $3::regclass, false)
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid
@@ -73,6 +70,8 @@ SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
         Ok(Some(Existing {
             definition: row.get::<String>(1)?.unwrap_or_default(),
             is_unique_lower_name: row.get::<bool>(2)?.unwrap_or(false),
+            valid: row.get::<bool>(3)?.unwrap_or(false),
+            on_endpoints: row.get::<bool>(4)?.unwrap_or(false),
         }))
     })
     .expect("index lookup")
@@ -92,272 +91,371 @@ fn column_type(t: &Target) -> Option<String> {
     .expect("column lookup")
 }
 
-/// Every reason V107 up cannot run (CONTRACT §4 step 1), read-only.
-pub fn preflight_up(t: &Target) -> Vec<MigError> {
-    let endpoints = t.qualified(Table::Endpoints);
-    let mut blockers = Vec::new();
-    let (groups, lines) = Spi::connect(|c| {
-        let row = c
-            .select(
+/// The plan query of V107 up: one row per unpinned endpoint, its rule and its integration.
+pub fn up_plan_sql(t: &Target, column_exists: bool) -> String {
+    sql::fill(query_file!("v107_up_plan"), t, None)
+        .replace("@unpinned@", if column_exists { "e.integration_uuid IS NULL" } else { "true" })
+}
+
+fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lines: &str) -> (i64, Vec<String>) {
+    Spi::connect(|c| {
+        let table = c.select(sql, None, params)?.first();
+        let row = Row(&table);
+        Ok::<_, pgrx::spi::Error>((row.count(count), row.lines(lines)))
+    })
+    .expect("pre-flight")
+}
+
+pub struct UpPlan {
+    pub column_exists: bool,
+    pub pins: i64,
+    pub blockers: Vec<MigError>,
+    pub staged: bool,
+}
+
+impl Migration for Up {
+    // Endpoints get a column and indexes: nobody may read them half-done. Settings are only
+    // read, but must not change under the backfill.
+    const SPEC: Spec = Spec {
+        name: "v107_up",
+        rule: VersionRule { version: 107, direction: Direction::Up },
+        locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE"), (Table::Settings, "SHARE")],
+        privileges: &[
+            (Table::Endpoints, &[Privilege::Owner]),
+            (Table::Settings, &[Privilege::Select, Privilege::LockShare]),
+            (Table::Kit, &[Privilege::Owner]),
+        ],
+    };
+    type Plan = UpPlan;
+    type Applied = (V107UpOutcome, i64, Vec<String>);
+    type Outcome = V107UpOutcome;
+
+    /// Every reason V107 up cannot run (§4 step 1, §11.4), and the pins it would make.
+    fn plan(t: &Target) -> UpPlan {
+        let endpoints = t.qualified(Table::Endpoints);
+        let settings = t.qualified(Table::Settings);
+        let mut blockers = Vec::new();
+        let existing_type = column_type(t);
+        if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"),
+                )
+                .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
+            );
+        }
+        let column_exists = existing_type.as_deref() == Some("uuid");
+        // A column of another type is a blocker; until it is fixed, plan as if it were absent.
+        let plan_sql = up_plan_sql(t, column_exists);
+        let sql = sql::fill(query_file!("v107_up_preflight"), t, Some(&plan_sql));
+        let (pins, groups, lines) = Spi::connect(|c| {
+            let table = c.select(sql.as_str(), None, &[])?.first();
+            let row = Row(&table);
+            Ok::<_, pgrx::spi::Error>((row.count("pins"), row.count("duplicate_groups"), row.lines("duplicate_rows")))
+        })
+        .expect("V107 up pre-flight");
+        if groups > 0 {
+            blockers.push(
+                MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} group(s) of endpoints in {endpoints} share a name when case is ignored"))
+                    .detail(detail_lines(&lines, groups as usize))
+                    .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again.")),
+            );
+        }
+        if let Some(existing) = existing_relation(t, NAME_INDEX) {
+            if !existing.is_unique_lower_name {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        format!("{NAME_INDEX} already exists but is not a valid unique index on lower(name) of {endpoints}"),
+                    )
+                    .detail(format!("It is: {}", existing.definition))
+                    .hint(format!(
+                        "Drop it (DROP INDEX {}.{NAME_INDEX};) so V107 can create the case-insensitive unique index, then run pk_migrate_v107_up again.",
+                        t.quoted_schema()
+                    )),
+                );
+            }
+        }
+        if !t.has_immediate_unique_index(Table::Endpoints, "uuid") {
+            let sql = sql::fill(query_file!("duplicate_uuids"), t, None)
+                .replace("@table@", &endpoints)
+                .replace("@where@", "true")
+                .replace("@label@", "s.name::text");
+            let (groups, lines) = count_lines(&sql, &[], "groups", "group_rows");
+            if groups > 0 {
+                blockers.push(
+                    MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} uuid(s) are shared by several endpoints of {endpoints}"))
+                        .detail(detail_lines(&lines, groups as usize))
+                        .hint("Give each endpoint its own uuid (the primary key of the table is missing or deferrable), then run pk_migrate_v107_up again."),
+                );
+            }
+        }
+        if !t.has_immediate_unique_index(Table::Settings, "key") {
+            let (groups, lines) = count_lines(&sql::fill(query_file!("duplicate_keys"), t, None), &[], "groups", "group_rows");
+            if groups > 0 {
+                blockers.push(
+                    MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} integration key(s) are held by several rows of {settings}"))
+                        .detail(detail_lines(&lines, groups as usize))
+                        .hint("Delete or rename the extra rows (the unique index on key is missing or deferrable), then run pk_migrate_v107_up again."),
+                );
+            }
+        }
+        UpPlan { column_exists, pins, blockers, staged: t.has_user_update_triggers(Table::Endpoints) }
+    }
+
+    fn blockers(plan: &UpPlan) -> &[MigError] {
+        &plan.blockers
+    }
+
+    fn pending(plan: &UpPlan) -> i64 {
+        plan.pins
+    }
+
+    fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
+        let endpoints = t.qualified(Table::Endpoints);
+        let column_added = !plan.column_exists;
+        if column_added {
+            Spi::run(&format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")).expect("ADD COLUMN");
+            pgrx::notice!("phoenix_kit_mig: v107_up: added column integration_uuid to {endpoints}");
+        } else {
+            pgrx::notice!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}");
+        }
+        let plan_sql = up_plan_sql(t, true);
+        let read = |sql: &str| {
+            Spi::connect_mut(|c| {
+                let table = c.update(sql, None, &[])?.first();
+                let row = Row(&table);
+                Ok::<_, pgrx::spi::Error>((
+                    V107UpOutcome {
+                        column_added,
+                        pinned_exact: row.count("pinned_exact"),
+                        pinned_latest_validated: row.count("pinned_latest_validated"),
+                        pinned_by_uuid: row.count("pinned_by_uuid"),
+                        ..Default::default()
+                    },
+                    row.count("wrong"),
+                    row.lines("wrong_rows"),
+                ))
+            })
+            .expect("V107 backfill")
+        };
+        let (mut outcome, wrong, wrong_rows) = if plan.staged {
+            Spi::run(&sql::fill(query_file!("v107_up_stage"), t, Some(&plan_sql))).expect("V107 stage");
+            Spi::run(&sql::fill(query_file!("v107_up_apply_staged"), t, None)).expect("V107 backfill");
+            let deferred = runner::fire_deferred_triggers(t, Table::Endpoints);
+            let checked = read(&sql::fill(query_file!("v107_up_verify_staged"), t, None));
+            runner::restore_deferred_triggers(&deferred);
+            runner::drop_stage();
+            checked
+        } else {
+            read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql)))
+        };
+        pgrx::notice!(
+            "phoenix_kit_mig: v107_up: pinned {} endpoint(s): {} by exact key, {} by latest validation, {} by uuid",
+            outcome.pinned_exact + outcome.pinned_latest_validated + outcome.pinned_by_uuid,
+            outcome.pinned_exact,
+            outcome.pinned_latest_validated,
+            outcome.pinned_by_uuid
+        );
+
+        // Indexes after the backfill: the UPDATE wrote no entries into them.
+        for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
+            let existing = existing_relation(t, name);
+            if let Some(other) = existing.as_ref().filter(|e| name == UUID_INDEX && !e.definition.contains("(integration_uuid)")) {
+                pgrx::warning!("phoenix_kit_mig: v107_up: kept the existing {name}, which is not an index on integration_uuid: {}", other.definition);
+            }
+            if existing.is_none() {
+                let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
+                Spi::run(&format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name)))
+                    .expect("CREATE INDEX");
+                outcome.indexes_created.push(name.to_string());
+            }
+        }
+        pgrx::notice!(
+            "phoenix_kit_mig: v107_up: created {} index(es){}",
+            outcome.indexes_created.len(),
+            if outcome.indexes_created.is_empty() { String::new() } else { format!(": {}", outcome.indexes_created.join(", ")) }
+        );
+        (outcome, wrong, wrong_rows)
+    }
+
+    fn verify(t: &Target, plan: &UpPlan, (mut outcome, wrong, wrong_rows): Self::Applied) -> Result<V107UpOutcome, MigError> {
+        let endpoints = t.qualified(Table::Endpoints);
+        if wrong > 0 {
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Endpoints, wrong, &wrong_rows, "(integration_uuid)"));
+        }
+        let pinned = outcome.pinned_exact + outcome.pinned_latest_validated + outcome.pinned_by_uuid;
+        if pinned != plan.pins {
+            return Err(runner::not_as_planned(
+                &Self::SPEC,
+                t,
+                Table::Endpoints,
+                (plan.pins - pinned).abs(),
+                &[format!("{} pin(s) planned, {pinned} made", plan.pins)],
+                "(the number of pins differs from the plan)",
+            ));
+        }
+        // The schema steps: a column of type uuid and both indexes, valid (an event trigger or
+        // a concurrent session cannot have taken them away unseen).
+        let mut missing = Vec::new();
+        if column_type(t).as_deref() != Some("uuid") {
+            missing.push(format!("column {endpoints}.integration_uuid of type uuid"));
+        }
+        for name in [UUID_INDEX, NAME_INDEX] {
+            match existing_relation(t, name) {
+                Some(e) if e.valid && (name != NAME_INDEX || e.is_unique_lower_name) => {}
+                _ => missing.push(format!("index {}.{name}, valid", t.quoted_schema())),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(MigError::new(
+                Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
+                format!("v107_up: {} did not end as planned: {} missing", endpoints, missing.len()),
+            )
+            .detail(missing.join("\n"))
+            .hint("Something besides the migration (an event trigger?) changed the schema; nothing was changed. Fix it, then run pk_migrate_v107_up again."));
+        }
+        outcome.left_unpinned = Spi::connect(|c| {
+            c.select(
                 format!(
-                    r#"
-SELECT count(*), (array_agg(line ORDER BY lower_name))[1:{DETAIL_LIMIT}]
-  FROM (SELECT lower(e.name) AS lower_name,
-               format('%s: %s', quote_literal(lower(e.name)),
-                      string_agg(format('uuid %s name %s', e.uuid, quote_literal(e.name)), ', ' ORDER BY e.uuid)) AS line
-          FROM {endpoints} e
-         GROUP BY lower(e.name)
-        HAVING count(*) > 1) duplicates"#
+                    "SELECT COALESCE(jsonb_agg(jsonb_build_object('uuid', uuid, 'name', name, 'provider', provider) ORDER BY name, uuid), '[]')
+                       FROM {endpoints} WHERE integration_uuid IS NULL"
                 )
                 .as_str(),
                 None,
                 &[],
             )?
-            .first();
-        Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<String>>(2)?.unwrap_or_default()))
-    })
-    .expect("V107 duplicate names");
-    if groups > 0 {
-        blockers.push(
-            MigError::new(
-                Code::ERRCODE_UNIQUE_VIOLATION,
-                format!("{groups} group(s) of endpoints in {} share a name when case is ignored", t.qualified(Table::Endpoints)),
-            )
-            .detail(detail_lines(&lines, groups as usize))
-            .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again.")),
-        );
+            .first()
+            .get_one::<JsonB>()
+        })
+        .expect("unpinned endpoints")
+        .and_then(|j| serde_json::from_value::<Vec<UnpinnedEndpoint>>(j.0).ok())
+        .unwrap_or_default();
+        let left = outcome.left_unpinned.len();
+        if left > 0 {
+            pgrx::notice!("phoenix_kit_mig: v107_up: {left} endpoint(s) left unpinned; re-pick their integration in the endpoint form");
+        }
+        Ok(outcome)
     }
-    if let Some(existing) = existing_relation(t, NAME_INDEX) {
-        if !existing.is_unique_lower_name {
+}
+
+pub struct DownPlan {
+    pub column_exists: bool,
+    pub pins: i64,
+    pub blockers: Vec<MigError>,
+}
+
+impl Migration for Down {
+    const SPEC: Spec = Spec {
+        name: "v107_down",
+        rule: VersionRule { version: 107, direction: Direction::Down },
+        locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE")],
+        privileges: &[(Table::Endpoints, &[Privilege::Owner]), (Table::Kit, &[Privilege::Owner])],
+    };
+    type Plan = DownPlan;
+    type Applied = V107DownOutcome;
+    type Outcome = V107DownOutcome;
+
+    /// Every reason V107 down cannot run (§5), read-only: objects of the user's that depend on
+    /// the column would be dropped with it, or make DROP COLUMN fail with PostgreSQL's own
+    /// error, whose "use CASCADE" advice the caller cannot follow through this function.
+    fn plan(t: &Target) -> DownPlan {
+        if column_type(t).is_none() {
+            return DownPlan { column_exists: false, pins: 0, blockers: Vec::new() };
+        }
+        let endpoints = t.qualified(Table::Endpoints);
+        let (count, objects) = count_lines(
+            &sql::fill(query_file!("v107_down_dependents"), t, None),
+            &[endpoints.as_str().into()],
+            "objects",
+            "object_names",
+        );
+        let mut blockers = Vec::new();
+        if count > 0 {
             blockers.push(
                 MigError::new(
-                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{} already exists but is not a valid unique index on lower(name) of {}", NAME_INDEX, t.qualified(Table::Endpoints)),
+                    Code::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+                    format!("{count} object(s) depend on {endpoints}.integration_uuid, which V107 down drops"),
                 )
-                .detail(format!("It is: {}", existing.definition))
-                .hint(format!(
-                    "Drop it (DROP INDEX {}.{NAME_INDEX};) so V107 can create the case-insensitive unique index, then run pk_migrate_v107_up again.",
-                    t.quoted_schema()
-                )),
+                .detail(detail_lines(&objects, count as usize))
+                .hint("Drop or change those objects first (they were not created by V107), then run pk_migrate_v107_down again."),
             );
         }
-    }
-    if let Some(existing_type) = column_type(t).filter(|ty| ty != "uuid") {
-        blockers.push(
-            MigError::new(
-                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                format!("{}.integration_uuid already exists with type {existing_type}, not uuid", t.qualified(Table::Endpoints)),
-            )
-            .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
-        );
-    }
-    blockers
-}
-
-fn up(t: &Target, report: &mut Report) {
-    runner::refuse_if_blocked(&preflight_up(t), &UP, t);
-    let endpoints = t.qualified(Table::Endpoints);
-    let settings = t.qualified(Table::Settings);
-    let ext = &t.ext;
-
-    let column_added = column_type(t).is_none();
-    if column_added {
-        Spi::run(&format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")).expect("ADD COLUMN");
-        pgrx::notice!("phoenix_kit_mig: v107_up: added column integration_uuid to {endpoints}");
-    } else {
-        pgrx::notice!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}");
-    }
-
-    // One pass: classify each unpinned endpoint by the first rule that applies, resolve it with
-    // hash joins against the settings, and update only the rows that found their integration.
-    let sql = format!(
-        r#"
-WITH candidates AS (
-    SELECT s.uuid, {ext}.pk_named_key_provider(s.key::text) AS provider,
-           CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
-                THEN {ext}.pk_timestamp_micros((s.value_json ->> 'last_validated_at')::text) END AS validated_at
-      FROM {settings} s
-     WHERE s.key LIKE 'integration:%'
-), latest AS (
-    SELECT DISTINCT ON (c.provider) c.provider, c.uuid
-      FROM candidates c
-     WHERE c.provider IS NOT NULL
-     ORDER BY c.provider, c.validated_at DESC NULLS LAST, c.uuid ASC
-), unpinned AS (
-    SELECT e.uuid, e.provider::text AS provider, {ext}.pk_text_to_uuid(e.provider::text) AS provider_uuid
-      FROM {endpoints} e
-     WHERE e.integration_uuid IS NULL
-), classified AS (
-    SELECT u.uuid, u.provider, u.provider_uuid,
-           CASE WHEN strpos(u.provider, ':') > 0 THEN 'exact'
-                WHEN u.provider_uuid IS NOT NULL THEN 'uuid'
-                WHEN u.provider <> '' THEN 'latest' END AS rule
-      FROM unpinned u
-    -- Fenced: each endpoint's rule and uuid are computed once.
-    OFFSET 0
-), resolved AS (
-    -- The exact and uuid rules are one index probe per endpoint of that rule (scalar
-    -- subqueries), not joins that would hash the whole settings table.
-    SELECT c.uuid, c.rule,
-           CASE c.rule
-             WHEN 'exact' THEN (SELECT s.uuid FROM {settings} s WHERE s.key = 'integration:' || c.provider)
-             WHEN 'uuid' THEN (SELECT s.uuid FROM {settings} s WHERE s.uuid = c.provider_uuid AND s.key LIKE 'integration:%')
-             WHEN 'latest' THEN l.uuid END AS integration
-      FROM classified c
-      LEFT JOIN latest l ON l.provider = CASE WHEN c.rule = 'latest' THEN c.provider END
-    -- Fenced, so the lookups above run once per endpoint and not again inside the UPDATE.
-    OFFSET 0
-), pinned AS (
-    UPDATE {endpoints} e SET integration_uuid = r.integration
-      FROM resolved r
-     WHERE e.uuid = r.uuid AND r.integration IS NOT NULL
- RETURNING r.rule
-)
-SELECT count(*) FILTER (WHERE rule = 'exact'),
-       count(*) FILTER (WHERE rule = 'latest'),
-       count(*) FILTER (WHERE rule = 'uuid')
-  FROM pinned
-"#
-    );
-    let (exact, latest, by_uuid) = Spi::connect_mut(|c| {
-        let row = c.update(sql.as_str(), None, &[])?.first();
-        Ok::<_, pgrx::spi::Error>((
-            row.get::<i64>(1)?.unwrap_or(0),
-            row.get::<i64>(2)?.unwrap_or(0),
-            row.get::<i64>(3)?.unwrap_or(0),
-        ))
-    })
-    .expect("V107 backfill");
-    pgrx::notice!(
-        "phoenix_kit_mig: v107_up: pinned {} endpoint(s): {exact} by exact key, {latest} by latest validation, {by_uuid} by uuid",
-        exact + latest + by_uuid
-    );
-
-    // Indexes after the backfill: the UPDATE wrote no entries into them.
-    let mut created = Vec::new();
-    for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
-        let existing = existing_relation(t, name);
-        if let Some(other) = existing.as_ref().filter(|e| name == UUID_INDEX && !e.definition.contains("(integration_uuid)")) {
-            pgrx::warning!("phoenix_kit_mig: v107_up: kept the existing {name}, which is not an index on integration_uuid: {}", other.definition);
-        }
-        if existing.is_none() {
-            let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
-            Spi::run(&format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name)))
-                .expect("CREATE INDEX");
-            created.push(name);
-        }
-    }
-    pgrx::notice!("phoenix_kit_mig: v107_up: created {} index(es){}", created.len(), if created.is_empty() { String::new() } else { format!(": {}", created.join(", ")) });
-
-    let unpinned = Spi::connect(|c| {
-        c.select(
-            format!(
-                "SELECT COALESCE(jsonb_agg(jsonb_build_object('uuid', uuid, 'name', name, 'provider', provider) ORDER BY name, uuid), '[]')
-                   FROM {endpoints} WHERE integration_uuid IS NULL"
-            )
-            .as_str(),
-            None,
-            &[],
-        )?
-        .first()
-        .get_one::<JsonB>()
-    })
-    .expect("unpinned endpoints")
-    .map_or(serde_json::json!([]), |j| j.0);
-    let left = unpinned.as_array().map_or(0, Vec::len);
-    if left > 0 {
-        pgrx::notice!("phoenix_kit_mig: v107_up: {left} endpoint(s) left unpinned; re-pick their integration in the endpoint form");
-    }
-    report
-        .set("column_added", column_added)
-        .set("pinned_exact", exact)
-        .set("pinned_latest_validated", latest)
-        .set("pinned_by_uuid", by_uuid)
-        .set("indexes_created", created)
-        .set("left_unpinned", unpinned);
-}
-
-/// Every reason V107 down cannot run (CONTRACT §5), read-only: objects that depend on the
-/// column (views, …) would make DROP COLUMN fail with PostgreSQL's own error, whose
-/// "use CASCADE" advice the caller cannot follow through this function.
-pub fn preflight_down(t: &Target) -> Vec<MigError> {
-    if column_type(t).is_none() {
-        return Vec::new();
-    }
-    let endpoints = t.qualified(Table::Endpoints);
-    let (count, objects) = Spi::connect(|c| {
-        let row = c
-            .select(
-                format!(
-                    "SELECT count(*), (array_agg(o.object ORDER BY o.object))[1:{DETAIL_LIMIT}]
-                   FROM pg_depend d
-                   -- A view depends through its rewrite rule: name the view, not the rule.
-                   CROSS JOIN LATERAL (SELECT COALESCE(
-                       (SELECT pg_describe_object('pg_class'::regclass, r.ev_class, 0) FROM pg_rewrite r
-                         WHERE d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid),
-                       pg_describe_object(d.classid, d.objid, d.objsubid)) AS object) o
-                   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                  WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1::regclass
-                    AND a.attname = 'integration_uuid' AND d.deptype = 'n'"
-                )
-                .as_str(),
-                None,
-                &[endpoints.as_str().into()],
-            )?
-            .first();
-        Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<String>>(2)?.unwrap_or_default()))
-    })
-    .expect("V107 down dependencies");
-    if count == 0 {
-        return Vec::new();
-    }
-    vec![MigError::new(
-        Code::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-        format!("{count} object(s) depend on {endpoints}.integration_uuid, which V107 down drops"),
-    )
-    .detail(detail_lines(&objects, count as usize))
-    .hint("Drop or change those objects first (they were not created by PhoenixKit), then run pk_migrate_v107_down again.")]
-}
-
-fn down(t: &Target, report: &mut Report) {
-    runner::refuse_if_blocked(&preflight_down(t), &DOWN, t);
-    let endpoints = t.qualified(Table::Endpoints);
-    let schema = t.quoted_schema();
-    let mut dropped = Vec::new();
-    for name in [NAME_INDEX, UUID_INDEX] {
-        // Only our own indexes on endpoints: a same-named relation elsewhere is not V107's.
-        let ours = Spi::connect(|c| {
-            c.select(
-                "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                  WHERE n.nspname = $1 AND c.relname = $2 AND i.indrelid = $3::regclass)",
-                None,
-                &[t.schema.as_str().into(), name.into(), endpoints.as_str().into()],
-            )?
-            .first()
-            .get_one::<bool>()
-        })
-        .expect("index lookup")
-        .unwrap_or(false);
-        if ours {
-            Spi::run(&format!("DROP INDEX {schema}.{}", pgrx::spi::quote_identifier(name))).expect("DROP INDEX");
-            dropped.push(name.to_string());
-        }
-    }
-    let mut pins_discarded = 0i64;
-    if column_type(t).is_some() {
-        pins_discarded = Spi::connect(|c| {
+        let pins = Spi::connect(|c| {
             c.select(format!("SELECT count(integration_uuid) FROM {endpoints}").as_str(), None, &[])?.first().get_one::<i64>()
         })
         .expect("count pins")
         .unwrap_or(0);
-        Spi::run(&format!("ALTER TABLE {endpoints} DROP COLUMN integration_uuid")).expect("DROP COLUMN");
-        dropped.push("integration_uuid".to_string());
+        DownPlan { column_exists: true, pins, blockers }
     }
-    pgrx::notice!(
-        "phoenix_kit_mig: v107_down: dropped {} from {endpoints}; {pins_discarded} pin(s) discarded",
-        if dropped.is_empty() { "nothing".to_string() } else { dropped.join(", ") }
-    );
-    report.set("pins_discarded", pins_discarded).set("dropped", dropped);
+
+    fn blockers(plan: &DownPlan) -> &[MigError] {
+        &plan.blockers
+    }
+
+    fn pending(plan: &DownPlan) -> i64 {
+        plan.pins
+    }
+
+    fn apply(t: &Target, plan: &DownPlan) -> V107DownOutcome {
+        let endpoints = t.qualified(Table::Endpoints);
+        let schema = t.quoted_schema();
+        let mut outcome = V107DownOutcome::default();
+        for name in [NAME_INDEX, UUID_INDEX] {
+            // Only our own indexes on endpoints: a same-named relation elsewhere is not V107's.
+            let ours = Spi::connect(|c| {
+                c.select(
+                    "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = $1 AND c.relname = $2 AND i.indrelid = $3::regclass)",
+                    None,
+                    &[t.schema.as_str().into(), name.into(), endpoints.as_str().into()],
+                )?
+                .first()
+                .get_one::<bool>()
+            })
+            .expect("index lookup")
+            .unwrap_or(false);
+            if ours {
+                Spi::run(&format!("DROP INDEX {schema}.{}", pgrx::spi::quote_identifier(name))).expect("DROP INDEX");
+                outcome.dropped.push(name.to_string());
+            }
+        }
+        if plan.column_exists {
+            // RESTRICT: the pre-flight found nothing of the user's that depends on the column.
+            Spi::run(&format!("ALTER TABLE {endpoints} DROP COLUMN integration_uuid RESTRICT")).expect("DROP COLUMN");
+            outcome.dropped.push("integration_uuid".to_string());
+            outcome.pins_discarded = plan.pins;
+        }
+        outcome
+    }
+
+    fn verify(t: &Target, _plan: &DownPlan, outcome: V107DownOutcome) -> Result<V107DownOutcome, MigError> {
+        let endpoints = t.qualified(Table::Endpoints);
+        let mut left = Vec::new();
+        if column_type(t).is_some() {
+            left.push(format!("column {endpoints}.integration_uuid"));
+        }
+        for name in [NAME_INDEX, UUID_INDEX] {
+            if existing_relation(t, name).is_some_and(|e| e.on_endpoints) {
+                left.push(format!("index {}.{name}", t.quoted_schema()));
+            }
+        }
+        if !left.is_empty() {
+            return Err(MigError::new(
+                Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
+                format!("v107_down: {endpoints} did not end as planned: {} object(s) are still there", left.len()),
+            )
+            .detail(left.join("\n"))
+            .hint("Something besides the migration (an event trigger?) re-created them; nothing was changed. Fix it, then run pk_migrate_v107_down again."));
+        }
+        pgrx::notice!(
+            "phoenix_kit_mig: v107_down: dropped {} from {endpoints}; {} pin(s) discarded",
+            if outcome.dropped.is_empty() { "nothing".to_string() } else { outcome.dropped.join(", ") },
+            outcome.pins_discarded
+        );
+        Ok(outcome)
+    }
 }
 
 #[cfg(any(test, feature = "pg_test"))]

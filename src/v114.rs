@@ -1,426 +1,401 @@
 //! V114: integration rows of `phoenix_kit_settings` from composite keys
-//! `integration:<provider>:<name>` to uuid-only keys (CONTRACT §6), and back (§7).
+//! `integration:<provider>:<name>` to uuid-only keys (docs/behaviour.md §6), and back (§7).
 //!
-//! Each direction is a pre-flight SELECT that finds every blocker (so nothing is changed when
-//! the data is not fit) and one set-based UPDATE. The per-row rules are the core crate's,
-//! called through the IMMUTABLE functions of `rules_sql`.
+//! Each direction is a migration of the runner: a read-only plan (`sql/queries/v114_*_plan.sql`
+//! and its pre-flight summary) that finds every blocker, one set-based UPDATE, and a verify
+//! step that reads what the UPDATE wrote (RETURNING), or — when user triggers could change the
+//! rows after it — the table itself against a kept copy of the plan.
 use crate::errors::{Code, MigError};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Spec};
-use crate::target::{Table, Target};
-use phoenix_kit_mig_core::{detail_lines, Report, DETAIL_LIMIT};
+use crate::runner::{self, Migration, Spec};
+use crate::sql::{self, query_file, Row};
+use crate::target::{Privilege, Table, Target};
+use phoenix_kit_mig_core::{detail_lines, SuffixedRow, V114DownOutcome, V114UpOutcome};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
-// SHARE ROW EXCLUSIVE: readers go on, writers wait, so no row escapes the rewrite (CONTRACT §9).
+// SHARE ROW EXCLUSIVE: readers go on, writers wait, so no row escapes the rewrite.
 const LOCKS: &[(Table, &str)] = &[(Table::Settings, "SHARE ROW EXCLUSIVE")];
+const PRIVILEGES: &[(Table, &[Privilege])] =
+    &[(Table::Settings, &[Privilege::Select, Privilege::Update]), (Table::Kit, &[Privilege::Owner])];
 
-pub const UP: Spec = Spec { name: "v114_up", rule: VersionRule { version: 114, direction: Direction::Up }, locks: LOCKS };
-pub const DOWN: Spec =
-    Spec { name: "v114_down", rule: VersionRule { version: 114, direction: Direction::Down }, locks: LOCKS };
+pub struct Up;
+pub struct Down;
 
 runner::migration_function!(
-    /// Rewrites every `integration:*` settings row to the uuid-only key shape. See CONTRACT §6.
+    /// Rewrites every `integration:*` settings row to the uuid-only key shape (§6).
     pk_migrate_v114_up,
-    UP,
-    up
+    Up
 );
 runner::migration_function!(
-    /// Rebuilds composite keys for uuid-keyed integration rows (best effort). See CONTRACT §7.
+    /// Rebuilds composite keys for uuid-keyed integration rows, best effort (§7).
     pk_migrate_v114_down,
-    DOWN,
-    down
+    Down
 );
+
+/// The plan query of V114 up: one row per integration row with its end values.
+pub fn up_plan_sql(t: &Target) -> String {
+    sql::fill(query_file!("v114_up_plan"), t, None)
+}
+
+/// The plan query of V114 down: one row per uuid-keyed integration row with its new key.
+pub fn down_plan_sql(t: &Target) -> String {
+    sql::fill(query_file!("v114_down_plan"), t, None)
+}
+
+/// Integration rows that share a uuid: V114 would give them the same key, and the verify step
+/// could not tell them apart. Skipped when an immediate unique index on uuid rules them out.
+fn duplicate_uuids(t: &Target, rows: &str, label: &str, migration: &str) -> Option<MigError> {
+    if t.has_immediate_unique_index(Table::Settings, "uuid") {
+        return None;
+    }
+    let sql = sql::fill(query_file!("duplicate_uuids"), t, None)
+        .replace("@table@", &t.qualified(Table::Settings))
+        .replace("@where@", rows)
+        .replace("@label@", label);
+    let (groups, lines) = Spi::connect(|c| {
+        let table = c.select(sql.as_str(), None, &[])?.first();
+        let row = Row(&table);
+        Ok::<_, pgrx::spi::Error>((row.count("groups"), row.lines("group_rows")))
+    })
+    .expect("duplicate uuids");
+    (groups > 0).then(|| {
+        MigError::new(
+            Code::ERRCODE_UNIQUE_VIOLATION,
+            format!("{groups} uuid(s) are shared by several integration rows of {}", t.qualified(Table::Settings)),
+        )
+        .detail(detail_lines(&lines, groups as usize))
+        .hint(format!("Give each row its own uuid (the primary key of the table is missing or deferrable), then run {migration} again."))
+    })
+}
 
 /// What V114 up would do, and every reason it cannot.
 pub struct UpPlan {
-    pub rows: i64,
-    pub provider_filled: i64,
-    pub provider_repaired: i64,
-    pub name_filled: i64,
-    pub module_set: i64,
+    pub counts: V114UpOutcome,
     pub blockers: Vec<MigError>,
+    /// User triggers on the table: the plan is staged and verified against the table.
+    pub staged: bool,
 }
 
-// Every call of our helper functions passes arguments of exactly the declared types (`::text`,
-// `::uuid`): a function of the same name with a closer signature elsewhere, planted by whoever
-// can create functions there, must never be chosen (tests/reliability/06_security.t).
-
-/// One pass over the integration rows: counts for the report and every blocker of §6 step 1.
-/// Read-only, so `pk_migration_status` uses it too.
-pub fn plan_up(t: &Target) -> UpPlan {
-    let settings = t.qualified(Table::Settings);
-    let ext = &t.ext;
-    let sql = format!(
-        r#"
-WITH planned AS (
-    -- The OFFSET 0 fences keep the planner from copying these per-row expressions into every
-    -- FILTER below: each JSON lookup and rule call happens once per row.
-    SELECT j.*,
-           -- A non-empty JSON provider without ':' is kept by the rule as it is; only the
-           -- others can differ, so only they need the call.
-           CASE WHEN j.jp IS NULL OR j.jp = '' OR strpos(j.jp, ':') > 0
-                THEN {ext}.pk_v114_provider(j.key::text, j.jp::text) ELSE j.jp END AS new_provider
-      FROM (SELECT c.*,
-                   COALESCE(c.vj_type NOT IN ('object', 'null'), false) AS bad_shape,
-                   COALESCE(c.vj_type = 'object' AND (COALESCE(c.p_type NOT IN ('string', 'null'), false)
-                                                   OR COALESCE(c.n_type NOT IN ('string', 'null'), false)), false) AS bad_fields,
-                   CASE WHEN c.p_type = 'string' THEN c.pv #>> '{{}}' END AS jp,
-                   CASE WHEN c.n_type = 'string' THEN c.nv #>> '{{}}' END AS jn
-              FROM (SELECT s.uuid, s.key, s.module, jsonb_typeof(s.value_json) AS vj_type,
-                           x.pv, x.nv, jsonb_typeof(x.pv) AS p_type, jsonb_typeof(x.nv) AS n_type
-                      FROM {settings} s,
-                           LATERAL (SELECT s.value_json -> 'provider' AS pv, s.value_json -> 'name' AS nv OFFSET 0) x
-                     WHERE s.key LIKE 'integration:%'
-                    OFFSET 0) c
-            OFFSET 0) j
-    OFFSET 0
-), key_taken AS (
-    -- Only a lowercase, hyphenated uuid text can equal some row's uuid::text. Such keys are
-    -- found by two range scans of the text_pattern_ops key index (integration keys start
-    -- with 'i'), not by joining the whole table to itself; each then probes the primary key.
-    SELECT u.uuid_text::uuid AS uuid, u.key, u.holder
-      FROM (SELECT k.holder, k.key AS uuid_text,
-                   (SELECT s.key FROM {settings} s WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS key
-              FROM (SELECT k.key, k.uuid AS holder FROM {settings} k
-                     WHERE k.key ~>=~ '0' AND k.key ~<~ ':'
-                       AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$'
-                    -- UNION ALL, not OR: two index range scans instead of a bitmap over the heap.
-                    UNION ALL
-                    SELECT k.key, k.uuid FROM {settings} k
-                     WHERE k.key ~>=~ 'a' AND k.key ~<~ 'g'
-                       AND k.key ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$') k) u
-     WHERE u.key IS NOT NULL
-)
-SELECT count(*),
-       count(*) FILTER (WHERE jp IS NULL OR jp = ''),
-       count(*) FILTER (WHERE jp <> '' AND new_provider IS DISTINCT FROM jp),
-       count(*) FILTER (WHERE jn IS NULL OR jn = ''),
-       count(*) FILTER (WHERE module IS DISTINCT FROM 'integrations'),
-       count(*) FILTER (WHERE bad_shape),
-       (array_agg(format('uuid %s, key %s: value_json is a JSON %s', uuid, key, vj_type) ORDER BY key)
-            FILTER (WHERE bad_shape))[1:{DETAIL_LIMIT}],
-       count(*) FILTER (WHERE bad_fields),
-       (array_agg(format('uuid %s, key %s: provider is %s, name is %s', uuid, key,
-                         COALESCE('a JSON ' || p_type, 'missing'), COALESCE('a JSON ' || n_type, 'missing')) ORDER BY key)
-            FILTER (WHERE bad_fields))[1:{DETAIL_LIMIT}],
-       count(*) FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields),
-       (array_agg(format('uuid %s, key %s', uuid, key) ORDER BY key)
-            FILTER (WHERE new_provider IS NULL AND NOT bad_shape AND NOT bad_fields))[1:{DETAIL_LIMIT}],
-       (SELECT count(*) FROM key_taken),
-       (SELECT (array_agg(format('uuid %s, key %s: key %s is held by the row with uuid %s', uuid, key, uuid, holder) ORDER BY key))[1:{DETAIL_LIMIT}]
-          FROM key_taken)
-  FROM planned
-"#
-    );
-    Spi::connect(|c| {
-        let row = c.select(sql.as_str(), None, &[])?.first();
-        let count = |i| row.get::<i64>(i).map(|v| v.unwrap_or(0));
-        let list = |i| row.get::<Vec<String>>(i).map(|v| v.unwrap_or_default());
-        let target = t.qualified(Table::Settings);
-        let mut blockers = Vec::new();
-        let (bad_shape, bad_fields, no_provider, key_taken) = (count(6)?, count(8)?, count(10)?, count(12)?);
-        if bad_shape > 0 {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("value_json of {bad_shape} integration row(s) in {target} is not a JSON object"),
-                )
-                .detail(detail_lines(&list(7)?, bad_shape as usize))
-                .hint("Make value_json a JSON object (or NULL) for these rows, or delete them, then run pk_migrate_v114_up again."),
-            );
-        }
-        if bad_fields > 0 {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("{bad_fields} integration row(s) in {target} have a provider or name in value_json that is not a string"),
-                )
-                .detail(detail_lines(&list(9)?, bad_fields as usize))
-                .hint("Set value_json->'provider' and ->'name' to strings (or remove them to take them from the key), then run pk_migrate_v114_up again."),
-            );
-        }
-        if no_provider > 0 {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("{no_provider} integration row(s) in {target} have no provider: the key has none and value_json has no usable one"),
-                )
-                .detail(detail_lines(&list(11)?, no_provider as usize))
-                .hint("Set value_json->'provider' for these rows (or delete them), then run pk_migrate_v114_up again."),
-            );
-        }
-        if key_taken > 0 {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_UNIQUE_VIOLATION,
-                    format!("{key_taken} integration row(s) in {target} cannot take their uuid as key: another row already holds it"),
-                )
-                .detail(detail_lines(&list(13)?, key_taken as usize))
-                .hint("Rename or delete the rows holding those keys, then run pk_migrate_v114_up again."),
-            );
-        }
-        Ok::<_, pgrx::spi::Error>(UpPlan {
-            rows: count(1)?,
-            provider_filled: count(2)?,
-            provider_repaired: count(3)?,
-            name_filled: count(4)?,
-            module_set: count(5)?,
-            blockers,
-        })
-    })
-    .expect("V114 up pre-flight")
-}
-
-fn up(t: &Target, report: &mut Report) {
-    let plan = plan_up(t);
-    runner::refuse_if_blocked(&plan.blockers, &UP, t);
-    let settings = t.qualified(Table::Settings);
-    pgrx::notice!("phoenix_kit_mig: v114_up: checked {} integration row(s) in {settings}", plan.rows);
-
-    // The pre-flight guarantees value_json is an object or null and provider/name are strings
-    // or null here, so ->> reads exactly the values the plan judged.
-    let ext = &t.ext;
-    let rewritten = Spi::connect_mut(|c| {
-        c.update(
-            format!(
-                r#"
-UPDATE {settings} s
-   SET key = s.uuid::text,
-       module = 'integrations',
-       -- Where provider and name stay as they are (both non-empty, the provider without ':')
-       -- the merge would rebuild an identical jsonb: skip that work and keep the value.
-       value_json = CASE WHEN (s.value_json ->> 'provider') <> '' AND strpos(s.value_json ->> 'provider', ':') = 0
-                              AND (s.value_json ->> 'name') <> ''
-                         THEN s.value_json
-                         ELSE COALESCE(NULLIF(s.value_json, 'null'::jsonb), '{{}}'::jsonb)
-                              || jsonb_build_object('provider', {ext}.pk_v114_provider(s.key::text, (s.value_json ->> 'provider')::text),
-                                                    'name', {ext}.pk_v114_name(s.key::text, (s.value_json ->> 'name')::text)) END
- WHERE s.key LIKE 'integration:%'
-"#
-            )
-            .as_str(),
-            None,
-            &[],
-        )
-        .map(|r| r.len() as i64)
-    })
-    .expect("V114 up rewrite");
-    // The lock keeps writers out between the plan and the rewrite, so the two must agree.
-    assert_eq!(rewritten, plan.rows, "rows rewritten differ from rows planned");
-    pgrx::notice!(
-        "phoenix_kit_mig: v114_up: rewrote {rewritten} row(s) to uuid keys (provider filled {}, repaired {}; name filled {}; module set {})",
-        plan.provider_filled,
-        plan.provider_repaired,
-        plan.name_filled,
-        plan.module_set
-    );
-    report
-        .set("rows_rewritten", rewritten)
-        .set("provider_filled", plan.provider_filled)
-        .set("provider_repaired", plan.provider_repaired)
-        .set("name_filled", plan.name_filled)
-        .set("module_set", plan.module_set);
-}
-
-/// The rows V114 down rewrites and the key each gets (CONTRACT §7 step 2), as SQL CTEs.
-/// Deterministic, so the pre-flight and the UPDATE compute the same plan.
-fn down_plan_ctes(t: &Target) -> String {
-    let settings = t.qualified(Table::Settings);
-    let ext = &t.ext;
-    format!(
-        r#"
-targets AS (
-    SELECT s.ctid AS row_id, s.uuid, s.date_added,
-           jsonb_typeof(s.value_json -> 'provider') AS p_type,
-           jsonb_typeof(s.value_json -> 'name') AS n_type,
-           CASE WHEN jsonb_typeof(s.value_json -> 'provider') = 'string' THEN s.value_json ->> 'provider' END AS provider,
-           CASE WHEN jsonb_typeof(s.value_json -> 'name') = 'string' THEN s.value_json ->> 'name' END AS name
-      FROM {settings} s
-     WHERE s.module = 'integrations' AND s.key = s.uuid::text
-    -- Fenced, so the window sort below carries these few columns and not every value_json.
-    OFFSET 0
-), ranked AS (
-    SELECT t.row_id, t.uuid, t.provider, t.name,
-           row_number() OVER (PARTITION BY t.provider, t.name ORDER BY t.date_added ASC NULLS LAST, t.uuid ASC) AS rn,
-           -- NULL for a row without a usable provider or name: its rewrite would fail.
-           {ext}.pk_v114_composite_key(NULLIF(t.provider, '')::text, NULLIF(t.name, '')::text, NULL::uuid) AS plain_key
-      FROM targets t
-    OFFSET 0
-), planned AS (
-    -- The first of each (provider, name) keeps the plain key unless a row that is not being
-    -- rewritten holds it already; rewritten rows hold uuid keys, which never look composite.
-    SELECT r.row_id, r.uuid, r.plain_key,
-           CASE WHEN r.plain_key IS NULL THEN NULL
-                WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM {settings} o WHERE o.key = r.plain_key)
-                THEN r.plain_key
-                ELSE {ext}.pk_v114_composite_key(r.provider::text, r.name::text, r.uuid::uuid) END AS new_key
-      FROM ranked r
-)"#
-    )
-}
-
-pub struct DownPlan {
-    pub blockers: Vec<MigError>,
-}
-
-/// Every blocker of §7 step 1 and 2, read-only.
-pub fn plan_down(t: &Target) -> DownPlan {
-    let settings = t.qualified(Table::Settings);
-    let sql = format!(
-        r#"
-WITH {ctes},
-key_limit AS (
-    SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype)
-                THEN a.atttypmod - 4 END AS max_chars
-      FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'key'
-), checked AS (
-    SELECT p.uuid, p.new_key,
-           COALESCE(char_length(p.new_key) > (SELECT max_chars FROM key_limit), false) AS too_long,
-           (SELECT o.uuid FROM {settings} o WHERE o.key = p.new_key) AS holder,
-           count(*) OVER (PARTITION BY p.new_key) AS planned_twice
-      FROM planned p
-     WHERE p.new_key IS NOT NULL
-)
-SELECT (SELECT count(*) FROM targets),
-       (SELECT count(*) FROM targets WHERE NOT COALESCE(provider <> '' AND name <> '', false)),
-       (SELECT (array_agg(format('uuid %s: provider is %s, name is %s', uuid,
-                                 CASE WHEN provider IS NOT NULL THEN quote_literal(provider) ELSE COALESCE('a JSON ' || p_type, 'missing') END,
-                                 CASE WHEN name IS NOT NULL THEN quote_literal(name) ELSE COALESCE('a JSON ' || n_type, 'missing') END)
-                          ORDER BY uuid))[1:{DETAIL_LIMIT}]
-          FROM targets WHERE NOT COALESCE(provider <> '' AND name <> '', false)),
-       (SELECT max_chars FROM key_limit),
-       (SELECT count(*) FROM checked WHERE too_long),
-       (SELECT (array_agg(format('uuid %s: key %s (%s characters)', uuid, left(new_key, 80) || CASE WHEN char_length(new_key) > 80 THEN '…' ELSE '' END,
-                                 char_length(new_key)) ORDER BY uuid))[1:{DETAIL_LIMIT}]
-          FROM checked WHERE too_long),
-       (SELECT count(*) FROM checked WHERE holder IS NOT NULL OR planned_twice > 1),
-       (SELECT (array_agg(format('uuid %s: key %s %s', uuid, new_key,
-                                 CASE WHEN holder IS NOT NULL THEN 'is held by the row with uuid ' || holder
-                                      ELSE 'is planned for ' || planned_twice || ' rows' END) ORDER BY new_key, uuid))[1:{DETAIL_LIMIT}]
-          FROM checked WHERE holder IS NOT NULL OR planned_twice > 1)
-"#,
-        ctes = down_plan_ctes(t)
-    );
-    Spi::connect(|c| {
-        let row = c.select(sql.as_str(), None, &[settings.as_str().into()])?.first();
-        let count = |i| row.get::<i64>(i).map(|v| v.unwrap_or(0));
-        let list = |i| row.get::<Vec<String>>(i).map(|v| v.unwrap_or_default());
-        let target = t.qualified(Table::Settings);
-        let mut blockers = Vec::new();
-        let (unusable, too_long, colliding) = (count(2)?, count(5)?, count(7)?);
-        if unusable > 0 {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_INVALID_PARAMETER_VALUE,
-                    format!("{unusable} integration row(s) in {target} have no usable provider or name in value_json"),
-                )
-                .detail(detail_lines(&list(3)?, unusable as usize))
-                .hint("Set value_json->'provider' and ->'name' to non-empty strings for these rows, then run pk_migrate_v114_down again."),
-            );
-        }
-        if too_long > 0 {
-            let max = row.get::<i32>(4)?.unwrap_or_default();
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
-                    format!("{too_long} rebuilt key(s) would be longer than the {max} characters {target}.key allows"),
-                )
-                .detail(detail_lines(&list(6)?, too_long as usize))
-                .hint("Shorten value_json->'name' (or 'provider') of these rows, then run pk_migrate_v114_down again."),
-            );
-        }
-        if colliding > 0 {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_UNIQUE_VIOLATION,
-                    format!("{colliding} rebuilt key(s) in {target} collide with other keys"),
-                )
-                .detail(detail_lines(&list(8)?, colliding as usize))
-                .hint("Rename one of each pair (value_json->'name') or delete it, then run pk_migrate_v114_down again."),
-            );
-        }
-        Ok::<_, pgrx::spi::Error>(DownPlan { blockers })
-    })
-    .expect("V114 down pre-flight")
-}
-
-fn down(t: &Target, report: &mut Report) {
-    let settings = t.qualified(Table::Settings);
-    // Fast path: the rewrite itself is the check. Every blocker of §7 makes it fail — a row
-    // without usable provider or name gets a NULL key (NOT NULL), a long key overflows the
-    // column, a collision hits the unique key index — and then the subtransaction is rolled
-    // back and the read-only pre-flight explains it row by row. That saves a second pass over
-    // the table on the way that matters. Without those constraints, check first.
-    if !key_column_is_constrained(t) {
-        runner::refuse_if_blocked(&plan_down(t).blockers, &DOWN, t);
-    }
-    let attempt = runner::subtransaction(std::panic::AssertUnwindSafe(|| rewrite_down(t)), true);
-    let (rewritten, suffixed) = match attempt {
-        Ok(done) => done,
-        Err(error) => {
-            runner::refuse_if_blocked(&plan_down(t).blockers, &DOWN, t);
-            error.rethrow()
-        }
+impl Migration for Up {
+    const SPEC: Spec = Spec {
+        name: "v114_up",
+        rule: VersionRule { version: 114, direction: Direction::Up },
+        locks: LOCKS,
+        privileges: PRIVILEGES,
     };
-    let suffixed_count = suffixed.as_array().map_or(0, |a| a.len());
-    pgrx::notice!(
-        "phoenix_kit_mig: v114_down: rewrote {rewritten} uuid-keyed integration row(s) in {settings} to composite keys ({suffixed_count} suffixed to stay unique)"
-    );
-    report.set("rows_rewritten", rewritten).set("suffixed", suffixed);
+    type Plan = UpPlan;
+    type Applied = (i64, i64, Vec<String>);
+    type Outcome = V114UpOutcome;
+
+    fn plan(t: &Target) -> UpPlan {
+        let sql = sql::fill(query_file!("v114_up_preflight"), t, Some(&up_plan_sql(t)));
+        let key_max = t.column_max_chars(Table::Settings, "key");
+        let module_max = t.column_max_chars(Table::Settings, "module");
+        let settings = t.qualified(Table::Settings);
+        let mut plan = Spi::connect(|c| {
+            let table = c.select(sql.as_str(), None, &[key_max.into(), module_max.into()])?.first();
+            let row = Row(&table);
+            let mut blockers = Vec::new();
+            let bad_shape = row.count("bad_shape");
+            if bad_shape > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                        format!("value_json of {bad_shape} integration row(s) in {settings} is not a JSON object"),
+                    )
+                    .detail(detail_lines(&row.lines("bad_shape_rows"), bad_shape as usize))
+                    .hint("Make value_json a JSON object (or NULL) for these rows, or delete them, then run pk_migrate_v114_up again."),
+                );
+            }
+            let bad_fields = row.count("bad_fields");
+            if bad_fields > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                        format!("{bad_fields} integration row(s) in {settings} have a provider or name in value_json that is not a string"),
+                    )
+                    .detail(detail_lines(&row.lines("bad_fields_rows"), bad_fields as usize))
+                    .hint("Set value_json->'provider' and ->'name' to strings (or remove them to take them from the key), then run pk_migrate_v114_up again."),
+                );
+            }
+            let no_provider = row.count("no_provider");
+            if no_provider > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                        format!("{no_provider} integration row(s) in {settings} have no provider: the key has none and value_json has no usable one"),
+                    )
+                    .detail(detail_lines(&row.lines("no_provider_rows"), no_provider as usize))
+                    .hint("Set value_json->'provider' for these rows (or delete them), then run pk_migrate_v114_up again."),
+                );
+            }
+            let key_taken = row.count("key_taken");
+            if key_taken > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_UNIQUE_VIOLATION,
+                        format!("{key_taken} integration row(s) in {settings} cannot take their uuid as key: another row already holds it"),
+                    )
+                    .detail(detail_lines(&row.lines("key_taken_rows"), key_taken as usize))
+                    .hint("Rename or delete the rows holding those keys, then run pk_migrate_v114_up again."),
+                );
+            }
+            let too_long = row.count("too_long");
+            if too_long > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
+                        format!(
+                            "{settings} cannot hold the rewritten rows: key holds {} characters (a uuid key needs 36), module {} ('integrations' needs 12)",
+                            key_max.map_or("any number of".to_string(), |n| n.to_string()),
+                            module_max.map_or("any number of".to_string(), |n| n.to_string())
+                        ),
+                    )
+                    .detail(format!("{too_long} integration row(s) would be rewritten."))
+                    .hint(format!("Widen the column (ALTER TABLE {settings} ALTER COLUMN … TYPE varchar(255)), then run pk_migrate_v114_up again.")),
+                );
+            }
+            Ok::<_, pgrx::spi::Error>(UpPlan {
+                counts: V114UpOutcome {
+                    rows_rewritten: row.count("rows"),
+                    provider_filled: row.count("provider_filled"),
+                    provider_repaired: row.count("provider_repaired"),
+                    name_filled: row.count("name_filled"),
+                    module_set: row.count("module_set"),
+                },
+                blockers,
+                staged: false,
+            })
+        })
+        .expect("V114 up pre-flight");
+        if let Some(e) = duplicate_uuids(t, "s.key LIKE 'integration:%'", "s.key::text", "pk_migrate_v114_up") {
+            plan.blockers.push(e);
+        }
+        plan.staged = t.has_user_update_triggers(Table::Settings);
+        plan
+    }
+
+    fn blockers(plan: &UpPlan) -> &[MigError] {
+        &plan.blockers
+    }
+
+    fn pending(plan: &UpPlan) -> i64 {
+        plan.counts.rows_rewritten
+    }
+
+    fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
+        let settings = t.qualified(Table::Settings);
+        pgrx::notice!("phoenix_kit_mig: v114_up: checked {} integration row(s) in {settings}", plan.counts.rows_rewritten);
+        if plan.staged {
+            Spi::run(&sql::fill(query_file!("v114_up_stage"), t, Some(&up_plan_sql(t)))).expect("V114 up stage");
+            Spi::run(&sql::fill(query_file!("v114_up_apply_staged"), t, None)).expect("V114 up rewrite");
+            let deferred = runner::fire_deferred_triggers(t, Table::Settings);
+            let checked = Spi::connect(|c| {
+                let table = c.select(sql::fill(query_file!("v114_up_verify_staged"), t, None).as_str(), None, &[])?.first();
+                let row = Row(&table);
+                Ok::<_, pgrx::spi::Error>((row.count("planned"), row.count("wrong"), row.lines("wrong_rows")))
+            })
+            .expect("V114 up verify");
+            runner::restore_deferred_triggers(&deferred);
+            runner::drop_stage();
+            return checked;
+        }
+        Spi::connect_mut(|c| {
+            let table = c.update(sql::fill(query_file!("v114_up_apply"), t, None).as_str(), None, &[])?.first();
+            let row = Row(&table);
+            Ok::<_, pgrx::spi::Error>((row.count("rewritten"), row.count("wrong"), row.lines("wrong_rows")))
+        })
+        .expect("V114 up rewrite")
+    }
+
+    fn verify(t: &Target, plan: &UpPlan, (rewritten, wrong, wrong_rows): Self::Applied) -> Result<V114UpOutcome, MigError> {
+        if wrong > 0 {
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, wrong, &wrong_rows, "(key, module, provider or name)"));
+        }
+        // No composite key left: a range scan of the key index. It also finds a row that a
+        // trigger kept from being rewritten.
+        let (left_over, lines) = Spi::connect(|c| {
+            let table = c.select(sql::fill(query_file!("v114_up_leftover"), t, None).as_str(), None, &[])?.first();
+            let row = Row(&table);
+            Ok::<_, pgrx::spi::Error>((row.count("left_over"), row.lines("left_over_rows")))
+        })
+        .expect("V114 up verify");
+        if left_over > 0 {
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, left_over, &lines, "(an integration key is left in the composite shape)"));
+        }
+        if rewritten != plan.counts.rows_rewritten {
+            return Err(runner::not_as_planned(
+                &Self::SPEC,
+                t,
+                Table::Settings,
+                (plan.counts.rows_rewritten - rewritten).abs(),
+                &[format!("{} row(s) planned, {rewritten} rewritten", plan.counts.rows_rewritten)],
+                "(the number of rows rewritten differs from the plan)",
+            ));
+        }
+        let c = &plan.counts;
+        pgrx::notice!(
+            "phoenix_kit_mig: v114_up: rewrote {rewritten} row(s) to uuid keys (provider filled {}, repaired {}; name filled {}; module set {}), verified",
+            c.provider_filled,
+            c.provider_repaired,
+            c.name_filled,
+            c.module_set
+        );
+        Ok(plan.counts.clone())
+    }
 }
 
-/// True when `key` is NOT NULL, has a unique index on exactly (key), and is length-limited or
-/// text: then a bad rebuilt key cannot be written silently.
-fn key_column_is_constrained(t: &Target) -> bool {
-    Spi::connect(|c| {
-        c.select(
-            "SELECT a.attnotnull AND EXISTS (
-                      SELECT 1 FROM pg_index i
-                       WHERE i.indrelid = a.attrelid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
-                         AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indexprs IS NULL)
-               FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'key'",
-            None,
-            &[t.qualified(Table::Settings).as_str().into()],
-        )?
-        .first()
-        .get_one::<bool>()
-    })
-    .expect("key constraints")
-    .unwrap_or(false)
+/// Every blocker of V114 down (§7 step 1 and 2), read-only.
+pub struct DownPlan {
+    pub rows: i64,
+    pub blockers: Vec<MigError>,
+    pub staged: bool,
 }
 
-fn rewrite_down(t: &Target) -> (i64, serde_json::Value) {
-    let settings = t.qualified(Table::Settings);
-    let sql = format!(
-        r#"
-WITH {ctes},
-ordered AS (
-    SELECT * FROM planned ORDER BY row_id
-), rewritten AS (
-    -- Back to each row by its ctid (stable: the lock keeps writers out), in ctid order: one
-    -- TID lookup per row, pages in order, linear whatever the statistics say.
-    UPDATE {settings} s SET key = p.new_key
-      FROM ordered p
-     WHERE s.ctid = p.row_id
- RETURNING s.uuid, s.key, s.key <> p.plain_key AS suffixed
-)
-SELECT count(*),
-       COALESCE(jsonb_agg(jsonb_build_object('uuid', uuid, 'key', key) ORDER BY key) FILTER (WHERE suffixed), '[]'::jsonb)
-  FROM rewritten
-"#,
-        ctes = down_plan_ctes(t)
-    );
-    let (rewritten, suffixed) = Spi::connect_mut(|c| {
+impl Migration for Down {
+    const SPEC: Spec = Spec {
+        name: "v114_down",
+        rule: VersionRule { version: 114, direction: Direction::Down },
+        locks: LOCKS,
+        privileges: PRIVILEGES,
+    };
+    type Plan = DownPlan;
+    type Applied = (V114DownOutcome, i64, Vec<String>);
+    type Outcome = V114DownOutcome;
+
+    fn plan(t: &Target) -> DownPlan {
+        let sql = sql::fill(query_file!("v114_down_preflight"), t, Some(&down_plan_sql(t)));
+        let key_max = t.column_max_chars(Table::Settings, "key");
+        let settings = t.qualified(Table::Settings);
+        let mut plan = Spi::connect(|c| {
+            let table = c.select(sql.as_str(), None, &[key_max.into()])?.first();
+            let row = Row(&table);
+            let mut blockers = Vec::new();
+            let unusable = row.count("unusable");
+            if unusable > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                        format!("{unusable} integration row(s) in {settings} have no usable provider or name in value_json"),
+                    )
+                    .detail(detail_lines(&row.lines("unusable_rows"), unusable as usize))
+                    .hint("Set value_json->'provider' and ->'name' to non-empty strings for these rows, then run pk_migrate_v114_down again."),
+                );
+            }
+            let colon = row.count("colon_provider");
+            if colon > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_INVALID_PARAMETER_VALUE,
+                        format!("{colon} integration row(s) in {settings} have a provider containing ':', which a composite key cannot hold"),
+                    )
+                    .detail(detail_lines(&row.lines("colon_provider_rows"), colon as usize))
+                    .hint("The key integration:<provider>:<name> would parse back to another provider. Set value_json->'provider' to the provider without ':', then run pk_migrate_v114_down again."),
+                );
+            }
+            let too_long = row.count("too_long");
+            if too_long > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
+                        format!("{too_long} rebuilt key(s) would be longer than the {} characters {settings}.key allows", key_max.unwrap_or_default()),
+                    )
+                    .detail(detail_lines(&row.lines("too_long_rows"), too_long as usize))
+                    .hint("Shorten value_json->'name' (or 'provider') of these rows, then run pk_migrate_v114_down again."),
+                );
+            }
+            let colliding = row.count("colliding");
+            if colliding > 0 {
+                blockers.push(
+                    MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{colliding} rebuilt key(s) in {settings} collide with other keys"))
+                        .detail(detail_lines(&row.lines("colliding_rows"), colliding as usize))
+                        .hint("Rename one of each pair (value_json->'name') or delete it, then run pk_migrate_v114_down again."),
+                );
+            }
+            Ok::<_, pgrx::spi::Error>(DownPlan { rows: row.count("rows"), blockers, staged: false })
+        })
+        .expect("V114 down pre-flight");
+        if let Some(e) = duplicate_uuids(t, "s.module = 'integrations' AND s.key = s.uuid::text", "s.key::text", "pk_migrate_v114_down") {
+            plan.blockers.push(e);
+        }
+        plan.staged = t.has_user_update_triggers(Table::Settings);
+        plan
+    }
+
+    fn blockers(plan: &DownPlan) -> &[MigError] {
+        &plan.blockers
+    }
+
+    fn pending(plan: &DownPlan) -> i64 {
+        plan.rows
+    }
+
+    fn apply(t: &Target, plan: &DownPlan) -> Self::Applied {
+        let read = |sql: &str| {
+            Spi::connect_mut(|c| {
+                let table = c.update(sql, None, &[])?.first();
+                let row = Row(&table);
+                let suffixed: Vec<SuffixedRow> =
+                    row.get::<JsonB>("suffixed").and_then(|j| serde_json::from_value(j.0).ok()).unwrap_or_default();
+                Ok::<_, pgrx::spi::Error>((
+                    V114DownOutcome { rows_rewritten: row.count("rewritten"), suffixed },
+                    row.count("wrong"),
+                    row.lines("wrong_rows"),
+                ))
+            })
+            .expect("V114 down rewrite")
+        };
+        if plan.staged {
+            Spi::run(&sql::fill(query_file!("v114_down_stage"), t, Some(&down_plan_sql(t)))).expect("V114 down stage");
+            Spi::run(&sql::fill(query_file!("v114_down_apply_staged"), t, None)).expect("V114 down rewrite");
+            let deferred = runner::fire_deferred_triggers(t, Table::Settings);
+            let checked = read(&sql::fill(query_file!("v114_down_verify_staged"), t, None));
+            runner::restore_deferred_triggers(&deferred);
+            runner::drop_stage();
+            return checked;
+        }
         // A nested loop of TID lookups is what this statement needs; the function's own
         // enable_nestloop = off (and this change) end with the call.
-        c.update("SELECT pg_catalog.set_config('enable_nestloop', 'on', true)", None, &[])?;
-        let row = c.update(sql.as_str(), None, &[])?.first();
-        c.update("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)", None, &[])?;
-        Ok::<_, pgrx::spi::Error>((row.get::<i64>(1)?.unwrap_or(0), row.get::<JsonB>(2)?.map(|j| j.0)))
-    })
-    .expect("V114 down rewrite");
-    (rewritten, suffixed.unwrap_or_else(|| serde_json::json!([])))
+        Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'on', true)").expect("set_config");
+        let applied = read(&sql::fill(query_file!("v114_down_apply"), t, Some(&down_plan_sql(t))));
+        Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)").expect("set_config");
+        applied
+    }
+
+    fn verify(t: &Target, plan: &DownPlan, (outcome, wrong, wrong_rows): Self::Applied) -> Result<V114DownOutcome, MigError> {
+        if wrong > 0 {
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, wrong, &wrong_rows, "(key)"));
+        }
+        if outcome.rows_rewritten != plan.rows {
+            return Err(runner::not_as_planned(
+                &Self::SPEC,
+                t,
+                Table::Settings,
+                (plan.rows - outcome.rows_rewritten).abs(),
+                &[format!("{} row(s) planned, {} rewritten", plan.rows, outcome.rows_rewritten)],
+                "(the number of rows rewritten differs from the plan)",
+            ));
+        }
+        if plan.staged {
+            let (left_over, lines) = Spi::connect(|c| {
+                let table = c.select(sql::fill(query_file!("v114_down_leftover"), t, None).as_str(), None, &[])?.first();
+                let row = Row(&table);
+                Ok::<_, pgrx::spi::Error>((row.count("left_over"), row.lines("left_over_rows")))
+            })
+            .expect("V114 down verify");
+            if left_over > 0 {
+                return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, left_over, &lines, "(a uuid-keyed integration row is left)"));
+            }
+        }
+        pgrx::notice!(
+            "phoenix_kit_mig: v114_down: rewrote {} uuid-keyed integration row(s) in {} to composite keys ({} suffixed to stay unique), verified",
+            outcome.rows_rewritten,
+            t.qualified(Table::Settings),
+            outcome.suffixed.len()
+        );
+        Ok(outcome)
+    }
 }
 
 #[cfg(any(test, feature = "pg_test"))]

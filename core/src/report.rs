@@ -82,6 +82,68 @@ impl Report {
     }
 }
 
+impl Report {
+    /// Sets every field of a migration's typed outcome (one of the structs below).
+    pub fn set_outcome<T: serde::Serialize>(&mut self, outcome: &T) -> &mut Self {
+        if let Ok(Value::Object(fields)) = serde_json::to_value(outcome) {
+            for (k, v) in fields {
+                self.fields.insert(k, v);
+            }
+        }
+        self
+    }
+}
+
+/// A row V114 down gave a suffixed key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SuffixedRow {
+    pub uuid: String,
+    pub key: String,
+}
+
+/// An endpoint V107 up left without a pin.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnpinnedEndpoint {
+    pub uuid: String,
+    pub name: Option<String>,
+    pub provider: Option<String>,
+}
+
+/// What V114 up did, as verified in the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct V114UpOutcome {
+    pub rows_rewritten: i64,
+    pub provider_filled: i64,
+    pub provider_repaired: i64,
+    pub name_filled: i64,
+    pub module_set: i64,
+}
+
+/// What V114 down did, as verified in the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct V114DownOutcome {
+    pub rows_rewritten: i64,
+    pub suffixed: Vec<SuffixedRow>,
+}
+
+/// What V107 up did, as verified in the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct V107UpOutcome {
+    pub column_added: bool,
+    pub pinned_exact: i64,
+    pub pinned_latest_validated: i64,
+    pub pinned_by_uuid: i64,
+    pub indexes_created: Vec<String>,
+    pub left_unpinned: Vec<UnpinnedEndpoint>,
+}
+
+/// What V107 down did, as verified in the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct V107DownOutcome {
+    pub pins_discarded: i64,
+    pub dropped: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +201,24 @@ mod tests {
                 "rows_rewritten": 3, "suffixed": [{"uuid": "u", "key": "k"}]
             })
         );
+    }
+
+    #[test]
+    fn typed_outcomes_keep_the_documented_field_names() {
+        let mut r = Report::new("v114_down", "public", 114, false);
+        r.set_outcome(&V114DownOutcome {
+            rows_rewritten: 2,
+            suffixed: vec![SuffixedRow { uuid: "u".into(), key: "k".into() }],
+        });
+        let v = r.finish(113, 1.0);
+        assert_eq!(v["rows_rewritten"], json!(2));
+        assert_eq!(v["suffixed"], json!([{"uuid": "u", "key": "k"}]));
+        let mut r = Report::new("v107_up", "public", 106, false);
+        r.set_outcome(&V107UpOutcome::default());
+        let keys: Vec<String> = r.finish(107, 1.0).as_object().unwrap().keys().cloned().collect();
+        for k in ["column_added", "pinned_exact", "pinned_latest_validated", "pinned_by_uuid", "indexes_created", "left_unpinned"] {
+            assert!(keys.contains(&k.to_string()), "{k}");
+        }
     }
 
     #[test]

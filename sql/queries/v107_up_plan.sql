@@ -1,0 +1,41 @@
+-- V107 up, the plan: one row per endpoint without a pin, with the rule that decides its
+-- integration (docs/behaviour.md §4 step 3) and the settings row it gets (NULL: stays
+-- unpinned). Read-only; works before the column exists (@unpinned@ is then `true`).
+--   @settings@, @endpoints@, @internal@  quoted names
+WITH candidates AS (
+    SELECT s.uuid, s.key::text AS key, @internal@.pk_named_key_provider(s.key::text) AS provider,
+           CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
+                THEN @internal@.pk_timestamp_micros((s.value_json ->> 'last_validated_at')::text) END AS validated_at,
+           s.value_json -> 'last_validated_at' AS validated_raw
+      FROM @settings@ s
+     WHERE s.key LIKE 'integration:%'
+), latest AS (
+    SELECT DISTINCT ON (c.provider) c.provider, c.uuid
+      FROM candidates c
+     WHERE c.provider IS NOT NULL
+     ORDER BY c.provider, c.validated_at DESC NULLS LAST, c.uuid ASC
+), unpinned AS (
+    SELECT e.ctid AS row_id, e.uuid, e.name::text AS name, e.provider::text AS provider,
+           @internal@.pk_text_to_uuid(e.provider::text) AS provider_uuid
+      FROM @endpoints@ e
+     WHERE @unpinned@
+), classified AS (
+    SELECT u.*,
+           CASE WHEN strpos(u.provider, ':') > 0 THEN 'exact'
+                WHEN u.provider_uuid IS NOT NULL THEN 'uuid'
+                WHEN u.provider <> '' THEN 'latest' END AS rule
+      FROM unpinned u
+    -- Fenced: each endpoint's rule and uuid are computed once.
+    OFFSET 0
+)
+-- The exact and uuid rules are one index probe per endpoint of that rule (scalar subqueries),
+-- not joins that would hash the whole settings table. array_agg()[1], not a bare subquery:
+-- without a unique key or uuid the probe may find several rows and must not fail (the
+-- pre-flight refuses such duplicates).
+SELECT c.row_id, c.uuid, c.name, c.provider, c.rule,
+       CASE c.rule
+         WHEN 'exact' THEN (SELECT (array_agg(s.uuid ORDER BY s.uuid))[1] FROM @settings@ s WHERE s.key = 'integration:' || c.provider)
+         WHEN 'uuid' THEN (SELECT (array_agg(s.uuid ORDER BY s.uuid))[1] FROM @settings@ s WHERE s.uuid = c.provider_uuid AND s.key LIKE 'integration:%')
+         WHEN 'latest' THEN l.uuid END AS integration
+  FROM classified c
+  LEFT JOIN latest l ON l.provider = CASE WHEN c.rule = 'latest' THEN c.provider END
