@@ -1,4 +1,4 @@
-//! The version guard and stamp (CONTRACT §2). The recorded version is the integer in
+//! The version guard and stamp (docs/behaviour.md §2). The recorded version is the integer in
 //! `COMMENT ON TABLE <prefix>.phoenix_kit`, as PhoenixKit's own migrator reads it.
 use crate::errors::{Code, MigError, MigResult};
 use crate::target::{Table, Target};

@@ -1,5 +1,5 @@
 //! phoenix_kit_mig: PhoenixKit's V107 and V114 data migrations, run in-server inside the
-//! caller's transaction. The behaviour is specified in CONTRACT.md (see README); the pure
+//! caller's transaction. The behaviour is specified in docs/behaviour.md (see README); the pure
 //! rules (key parsing, provider/name selection, timestamps) live in the `phoenix_kit_mig_core`
 //! crate so they can be tested without a server.
 mod errors;

@@ -21,16 +21,60 @@ GRANT USAGE ON SCHEMA phoenix_kit_mig_internal TO PUBLIC;
     bootstrap
 );
 
-/// Provider of an integration key; NULL when the key is not an integration key or is malformed.
-#[pg_extern(immutable, strict, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_integration_key_provider(key: &str) -> Option<&str> {
-    rules::parse_integration_key(key).and_then(|k| k.provider)
-}
+#[pg_schema]
+pub mod phoenix_kit_mig_internal {
+    use super::rules;
+    use pgrx::prelude::*;
 
-/// Name of an integration key (`default` for the legacy shape); NULL when not an integration key.
-#[pg_extern(immutable, strict, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_integration_key_name(key: &str) -> Option<&str> {
-    rules::parse_integration_key(key).map(|k| k.name)
+    /// Provider of an integration key; NULL when the key is not an integration key or is malformed.
+    #[pg_extern(immutable, strict, parallel_safe)]
+    fn pk_integration_key_provider(key: &str) -> Option<&str> {
+        rules::parse_integration_key(key).and_then(|k| k.provider)
+    }
+
+    /// Name of an integration key (`default` for the legacy shape); NULL when not an integration key.
+    #[pg_extern(immutable, strict, parallel_safe)]
+    fn pk_integration_key_name(key: &str) -> Option<&str> {
+        rules::parse_integration_key(key).map(|k| k.name)
+    }
+
+    /// V114 up's provider for a row (docs/behaviour.md §6): NULL when it would be empty.
+    #[pg_extern(immutable, parallel_safe)]
+    fn pk_v114_provider<'a>(key: Option<&'a str>, json_provider: Option<&'a str>) -> Option<&'a str> {
+        rules::v114_provider(key?, json_provider)
+    }
+
+    /// V114 up's name for a row (docs/behaviour.md §6).
+    #[pg_extern(immutable, parallel_safe)]
+    fn pk_v114_name<'a>(key: Option<&'a str>, json_name: Option<&'a str>) -> Option<&'a str> {
+        Some(rules::v114_name(key?, json_name))
+    }
+
+    /// V114 down's key (docs/behaviour.md §7): `integration:<provider>:<name>`, suffixed with the uuid's tail
+    /// when `suffix_uuid` is not NULL.
+    #[pg_extern(immutable, parallel_safe)]
+    fn pk_v114_composite_key(provider: Option<&str>, name: Option<&str>, suffix_uuid: Option<pgrx::Uuid>) -> Option<String> {
+        let suffix = suffix_uuid.map(|u| uuid::Uuid::from_bytes(*u.as_bytes()));
+        Some(rules::composite_key(provider?, name?, suffix.as_ref()))
+    }
+
+    /// V107's candidate test: the provider of an `integration:<provider>:<anything>` key, else NULL.
+    #[pg_extern(immutable, strict, parallel_safe)]
+    fn pk_named_key_provider(key: &str) -> Option<&str> {
+        rules::named_key_provider(key)
+    }
+
+    /// V107's ranking: `last_validated_at` as microseconds since the Unix epoch, NULL when unparseable.
+    #[pg_extern(immutable, strict, parallel_safe)]
+    fn pk_timestamp_micros(value: &str) -> Option<i64> {
+        rules::parse_timestamp_micros(value)
+    }
+
+    /// V107's uuid-valued provider: the uuid when the text is one (any case), else NULL.
+    #[pg_extern(immutable, strict, parallel_safe)]
+    fn pk_text_to_uuid(value: &str) -> Option<pgrx::Uuid> {
+        rules::parse_hyphenated_uuid(value).map(|u| pgrx::Uuid::from_bytes(*u.as_bytes()))
+    }
 }
 
 extension_sql!(
@@ -42,46 +86,8 @@ COMMENT ON FUNCTION pk_parse_integration_key(text) IS
     'Splits integration:<provider>:<name> (phoenix_kit_mig README, "Integration keys"). NULL provider and name for a key that is not an integration key; NULL provider for a malformed one.';
 "#,
     name = "pk_parse_integration_key",
-    requires = [pk_integration_key_provider, pk_integration_key_name]
+    requires = [phoenix_kit_mig_internal::pk_integration_key_provider, phoenix_kit_mig_internal::pk_integration_key_name]
 );
-
-/// V114 up's provider for a row (CONTRACT §6): NULL when it would be empty.
-#[pg_extern(immutable, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_v114_provider<'a>(key: Option<&'a str>, json_provider: Option<&'a str>) -> Option<&'a str> {
-    rules::v114_provider(key?, json_provider)
-}
-
-/// V114 up's name for a row (CONTRACT §6).
-#[pg_extern(immutable, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_v114_name<'a>(key: Option<&'a str>, json_name: Option<&'a str>) -> Option<&'a str> {
-    Some(rules::v114_name(key?, json_name))
-}
-
-/// V114 down's key (CONTRACT §7): `integration:<provider>:<name>`, suffixed with the uuid's tail
-/// when `suffix_uuid` is not NULL.
-#[pg_extern(immutable, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_v114_composite_key(provider: Option<&str>, name: Option<&str>, suffix_uuid: Option<pgrx::Uuid>) -> Option<String> {
-    let suffix = suffix_uuid.map(|u| uuid::Uuid::from_bytes(*u.as_bytes()));
-    Some(rules::composite_key(provider?, name?, suffix.as_ref()))
-}
-
-/// V107's candidate test: the provider of an `integration:<provider>:<anything>` key, else NULL.
-#[pg_extern(immutable, strict, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_named_key_provider(key: &str) -> Option<&str> {
-    rules::named_key_provider(key)
-}
-
-/// V107's ranking: `last_validated_at` as microseconds since the Unix epoch, NULL when unparseable.
-#[pg_extern(immutable, strict, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_timestamp_micros(value: &str) -> Option<i64> {
-    rules::parse_timestamp_micros(value)
-}
-
-/// V107's uuid-valued provider: the uuid when the text is one (any case), else NULL.
-#[pg_extern(immutable, strict, parallel_safe, schema = "phoenix_kit_mig_internal")]
-fn pk_text_to_uuid(value: &str) -> Option<pgrx::Uuid> {
-    rules::parse_hyphenated_uuid(value).map(|u| pgrx::Uuid::from_bytes(*u.as_bytes()))
-}
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]

@@ -1,11 +1,8 @@
 //! The one runner every migration goes through: reject NULL arguments, resolve the schema and
 //! its tables (§11.1), check privileges and row-level security (§11.7, §11.2), take the locks,
-//! apply the version guard, then the migration's own steps
-//!
-//!     plan (read-only: every blocker, what will change) → apply (set-based) → verify (the
-//!     table itself against the plan, §11.3) → stamp
-//!
-//! and for a dry run undo it all by rolling back a subtransaction: real and dry runs execute
+//! apply the version guard, then the migration's own steps — plan (read-only: every blocker,
+//! what will change) → apply (set-based) → verify (the table itself against the plan, §11.3)
+//! → stamp — and for a dry run undo it all by rolling back a subtransaction: real and dry runs execute
 //! the very same steps. `pk_migration_status` and `pk_migration_plan` call the same `plan`.
 use std::time::Instant;
 

@@ -28,39 +28,11 @@ pub fn report(sql: &str) -> serde_json::Value {
     one::<pgrx::JsonB>(sql).expect("report").0
 }
 
-/// A fingerprint of every row, index, column and the version comment of `schema`, to prove
-/// that a failed or dry run changed nothing.
+/// The one "nothing changed" fingerprint of every test layer (tests/fingerprint.sql): every
+/// row, column, index, constraint, trigger, policy and rule of `schema` and its version comment.
 pub fn fingerprint(schema: &str) -> String {
-    let mut parts = Vec::new();
-    for table in ["phoenix_kit_settings", "phoenix_kit_ai_endpoints"] {
-        let exists = Spi::get_one_with_args::<bool>(
-            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2)",
-            &[schema.into(), table.into()],
-        )
-        .unwrap()
-        .unwrap();
-        if exists {
-            let rows = one::<String>(&format!(
-                "SELECT COALESCE(string_agg(t::text, ',' ORDER BY t::text), '') FROM {} t",
-                pgrx::spi::quote_qualified_identifier(schema, table)
-            ));
-            parts.push(rows.unwrap_or_default());
-        }
-    }
-    let catalog = Spi::get_one_with_args::<String>(
-        r#"SELECT concat_ws('|',
-              (SELECT string_agg(indexdef, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = $1),
-              (SELECT string_agg(c.relname || '.' || attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY c.relname, attnum)
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped),
-              (SELECT obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = $1 AND c.relname = 'phoenix_kit'))"#,
-        &[schema.into()],
-    )
-    .expect("fingerprint")
-    .unwrap_or_default();
-    parts.push(catalog);
-    parts.join("\n")
+    Spi::run(include_str!("../tests/fingerprint.sql")).expect("load the fingerprint function");
+    Spi::get_one_with_args::<String>("SELECT pg_temp.pk_fingerprint($1)", &[schema.into()]).expect("fingerprint").expect("md5")
 }
 
 /// An error as the client sees it.

@@ -2,7 +2,7 @@
 --   keys     uuid + key of every row
 --   module   uuid + module
 --   json     uuid + value_json, with a JSON provider cut at its first ':' (upstream keeps the
---            old composite "openrouter:primary", the extension repairs it: CONTRACT §10)
+--            old composite "openrouter:primary", the extension repairs it: docs/behaviour.md §10)
 --   version  the phoenix_kit comment;  leftover  rows still keyed integration:…
 SELECT concat_ws(' ',
   'keys=' || (SELECT COALESCE(sum(hashtextextended(uuid::text || '|' || key, 7)::numeric), 0) FROM public.phoenix_kit_settings),

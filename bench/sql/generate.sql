@@ -1,4 +1,4 @@
--- Benchmark data in PhoenixKit's shape (shared/spec/phoenix-kit-facts.md §1, §2, §4),
+-- Benchmark data in PhoenixKit's shape (docs/upstream.md §1, §2, §4),
 -- deterministic from a seed. Load tests/fixtures/phoenix_kit_fixture.sql first: the tables,
 -- their columns and every PhoenixKit index come from pg_temp.pk_fixture(schema, version).
 --
@@ -23,7 +23,7 @@
 --   0.1% keys that look close but are not integration keys (Integration:…, integration_…)
 --   ~20% ordinary settings (system, email, billing, …), value text, value_json mostly NULL
 -- value_json of integration rows: provider (85% present, else missing / "" / null, 1% the
---   old composite "provider:name" of facts §4.4 with no name), name (80% present), auth_type,
+--   old composite "provider:name" of docs/upstream.md §4.4 with no name), name (80% present), auth_type,
 --   status, validation_status, credentials by auth type ("enc:v1:" + 100-200 base64 chars),
 --   client_id, scopes, metadata, connected_at, last_validated_at (85% present,
 --   microsecond ISO-8601 "2026-04-30T12:34:56.123456Z" like DateTime.to_iso8601).
@@ -35,7 +35,7 @@
 -- Endpoint mix: 45% bare provider (same weights), 35% provider:name of an existing named key
 --   (exact pin), 8% provider:name whose key does not exist, 12% providers with no integration
 --   (cohere, deepseek, …, the mis-cased OpenRouter, Google, and the empty string).
--- The data is free of the inputs on which CONTRACT §10 deviates from upstream where the
+-- The data is free of the inputs on which docs/behaviour.md §10 deviates from upstream where the
 --   result is compared (uuid-valued providers, mixed-precision or empty last_validated_at,
 --   names with ':'), except the composite JSON provider (§4.4), which the checks allow for.
 
@@ -275,7 +275,7 @@ BEGIN
 END
 $fn$;
 
--- The post-V114 state of the same rows: what V114 up leaves (CONTRACT §6; on this data
+-- The post-V114 state of the same rows: what V114 up leaves (docs/behaviour.md §6; on this data
 -- upstream agrees except for the composite JSON provider, repaired here). (provider, name)
 -- is unique on this data -- the legacy rows' providers have no "default" named row -- so all
 -- three V114-down variants, the plain-rebuild floor included, reach the same keys.

@@ -1,4 +1,4 @@
-//! Integration key parsing (CONTRACT §3).
+//! Integration key parsing (docs/behaviour.md §3).
 //!
 //! Everything here borrows from the input: these functions back IMMUTABLE SQL
 //! functions evaluated once per row inside set-based UPDATEs, so they must not
@@ -20,7 +20,7 @@ pub struct ParsedKey<'a> {
 
 /// Splits the remainder R into (provider, raw name). The raw name is everything
 /// after the *first* ':' — kept whole so that `integration:a:b:c` loses nothing
-/// (upstream kept only `b`; CONTRACT §10 first row). `None` name means R had no ':'.
+/// (upstream kept only `b`; docs/behaviour.md §10 first row). `None` name means R had no ':'.
 #[inline]
 fn split_remainder(r: &str) -> (&str, Option<&str>) {
     match r.split_once(':') {
@@ -50,7 +50,7 @@ pub fn parse_integration_key(key: &str) -> Option<ParsedKey<'_>> {
 /// (R contains ':' — `anything` may be empty) with a non-empty provider; None for the legacy
 /// `integration:<provider>` shape, malformed keys and non-integration keys.
 ///
-/// The legacy shape is excluded on purpose: CONTRACT §4 step 3 says the bare
+/// The legacy shape is excluded on purpose: docs/behaviour.md §4 step 3 says the bare
 /// `integration:<provider>` row is not a candidate, mirroring upstream's
 /// `LIKE 'integration:<provider>:%'`.
 pub fn named_key_provider(key: &str) -> Option<&str> {

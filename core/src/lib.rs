@@ -1,6 +1,6 @@
 //! Pure-Rust rules behind the `phoenix_kit_mig` PostgreSQL extension: the single
 //! source of truth for PhoenixKit's V107/V114 data-migration rules
-//! (`/work/shared/spec/CONTRACT.md` §3, §4, §6, §7).
+//! (docs/behaviour.md §3, §4, §6, §7).
 //!
 //! The extension calls these from IMMUTABLE SQL functions evaluated per row inside
 //! set-based UPDATEs, so every function here is total (never panics on any input)

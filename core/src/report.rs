@@ -1,4 +1,4 @@
-//! Message and report helpers shared by every migration (CONTRACT §1
+//! Message and report helpers shared by every migration (docs/behaviour.md §1
 //! "The report" and "Messages").
 
 use serde_json::{Map, Number, Value};

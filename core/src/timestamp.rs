@@ -1,5 +1,5 @@
 //! `last_validated_at` parsing for V107's "latest validated" ranking
-//! (CONTRACT §4 step 3; facts §4.2/§4.3).
+//! (docs/behaviour.md §4 step 3; docs/upstream.md §4.2/§4.3).
 //!
 //! Upstream compared the strings as text, which sorts `…T10:00:00Z` *after*
 //! `…T10:00:00.5Z` (`'Z' > '.'`) and ignores offsets. Here a value becomes an

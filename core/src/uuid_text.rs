@@ -1,4 +1,4 @@
-//! Recognising a uuid-valued endpoint `provider` (CONTRACT §4 step 3, second rule).
+//! Recognising a uuid-valued endpoint `provider` (docs/behaviour.md §4 step 3, second rule).
 
 /// V107 rule: a provider string that is a uuid (any case). Only the 36-char hyphenated form counts.
 ///

@@ -1,5 +1,5 @@
 //! V114 rules: the provider/name written into `value_json` on the way up
-//! (CONTRACT §6 step 2) and the composite key rebuilt on the way down (§7 step 2).
+//! (docs/behaviour.md §6 step 2) and the composite key rebuilt on the way down (§7 step 2).
 
 use crate::key::{parse_integration_key, remainder, DEFAULT_NAME, INTEGRATION_PREFIX};
 
@@ -11,12 +11,12 @@ use crate::key::{parse_integration_key, remainder, DEFAULT_NAME, INTEGRATION_PRE
 ///
 /// On a malformed key such as `integration::x` with JSON provider `":x"` the repair target is
 /// empty, so the result is None: the row has no usable provider and the pre-flight refuses it
-/// (CONTRACT §6 step 1) rather than keep a composite provider the application cannot list.
+/// (docs/behaviour.md §6 step 1) rather than keep a composite provider the application cannot list.
 pub fn v114_provider<'a>(key: &'a str, json_provider: Option<&'a str>) -> Option<&'a str> {
     let key_provider = parse_integration_key(key).and_then(|k| k.provider);
     match json_provider {
         Some(jp) if !jp.is_empty() => {
-            // Old save_setup bug (facts §4.4): the whole storage remainder was written as
+            // Old save_setup bug (docs/upstream.md §4.4): the whole storage remainder was written as
             // the provider. Only an exact match with R counts; a different composite value
             // ("openrouter:other") is not provably that bug, so it is left for a human.
             let is_composite_copy = remainder(key).is_some_and(|r| r == jp && r.contains(':'));

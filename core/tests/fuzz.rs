@@ -201,7 +201,7 @@ fn uuid_any() -> impl Strategy<Value = Uuid> {
     any::<[u8; 16]>().prop_map(Uuid::from_bytes)
 }
 
-/// The rest of an integration key, split as CONTRACT §3 says (an independent oracle).
+/// The rest of an integration key, split as docs/behaviour.md §3 says (an independent oracle).
 fn oracle_parse(key: &str) -> Option<(Option<&str>, &str)> {
     let r = key.strip_prefix("integration:")?;
     let (p, n) = match r.find(':') {

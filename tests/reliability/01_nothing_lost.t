@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Nothing lost (CONTRACT §6 step 2, §7 step 3, §4 steps 2-4, §5): a checksum of every cell
+# Nothing lost (docs/behaviour.md §6 step 2, §7 step 3, §4 steps 2-4, §5): a checksum of every cell
 # (every column of every row, and every JSON key of value_json) before and after each of the
 # four migrations shows that only what the contract names changed:
 #   V114 up:   key, module, value_json provider/name (and value_json SQL NULL/JSON null -> {})
@@ -47,7 +47,7 @@ is "$(qfx "SELECT count(*) FROM pg_temp.rel_diff('$snap.s0', '$s', 'phoenix_kit_
                OR (col LIKE 'value_json.%' AND col NOT IN ('value_json.provider', 'value_json.name'))")" 0 \
   "V114 up: uuid, value, date_added, date_updated and every other JSON key are unchanged"
 
-# An independent oracle (plain SQL, CONTRACT §3/§6) for the new key, module, provider and name.
+# An independent oracle (plain SQL, docs/behaviour.md §3/§6) for the new key, module, provider and name.
 oracle="
 WITH o AS (
   SELECT o.uuid, o.key, substr(o.key, 13) AS r,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Injected faults (CONTRACT §1 "any error leaves the database exactly as it was", §8 dry run):
+# Injected faults (docs/behaviour.md §1 "any error leaves the database exactly as it was", §8 dry run):
 # a fault raised in the middle of a migration's work, at each of its later steps, by a
 # timeout, or by killing the backend, leaves every row (checksum), every index (pg_indexes),
 # the column list, the constraints and the version comment exactly as before.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Concurrent writers (CONTRACT §9 locks, §2 safe re-run): while a migration runs on a large
+# Concurrent writers (docs/behaviour.md §9 locks, §2 safe re-run): while a migration runs on a large
 # table in one session, other sessions (a bounded number, each a bounded loop) keep writing
 # the old shape — an old application node. They block on the migration's lock and go on
 # after its commit. Afterwards:

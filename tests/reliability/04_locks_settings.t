@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Locks and settings (CONTRACT §9, §1 "any error leaves the database exactly as it was"):
+# Locks and settings (docs/behaviour.md §9, §1 "any error leaves the database exactly as it was"):
 #   - another session holding a conflicting lock makes each migration (and its dry run) fail
 #     with 55P03 under the caller's lock_timeout, quickly, with nothing changed — including a
 #     conflict that only bites at the very last step (the stamp's COMMENT on phoenix_kit);

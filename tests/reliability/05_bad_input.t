@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bad input, table-driven (CONTRACT §1 arguments and errors, §2 guard, §3 key parsing, §4
+# Bad input, table-driven (docs/behaviour.md §1 arguments and errors, §2 guard, §3 key parsing, §4
 # pre-flight and ranking, §6/§7 pre-flight and rules): odd keys, unicode, very long names,
 # control characters (no NUL: PostgreSQL text cannot hold one), JSON of every type for
 # value_json / provider / name / last_validated_at, mixed-case providers, endpoint names that

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Security (CONTRACT §1: the prefix is only a quoted identifier; SECURITY INVOKER with
+# Security (docs/behaviour.md §1: the prefix is only a quoted identifier; SECURITY INVOKER with
 # search_path = pg_catalog, pg_temp; EXECUTE revoked from PUBLIC; pk_parse_integration_key
 # callable by anyone):
 #   - prefixes carrying SQL do nothing but a clear 3F000 naming them, and drop nothing;

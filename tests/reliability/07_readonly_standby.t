@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Read-only transactions and a hot standby (CONTRACT §1: pk_migration_status works inside a
+# Read-only transactions and a hot standby (docs/behaviour.md §1: pk_migration_status works inside a
 # READ ONLY transaction and on a hot standby; the migrations change data, so there they fail
 # with 25006 read_only_sql_transaction and change nothing).
 #   - BEGIN READ ONLY and default_transaction_read_only: every migration (and dry run) 25006,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plan stability (CONTRACT §9: a migration holds ACCESS EXCLUSIVE on the endpoints / SHARE ROW
+# Plan stability (docs/behaviour.md §9: a migration holds ACCESS EXCLUSIVE on the endpoints / SHARE ROW
 # EXCLUSIVE on the settings for as long as it runs, so its run time is the application's
 # outage). Planner statistics that say "0 rows" for tables that do have pages — what an
 # autovacuum ANALYZE racing a bulk load or a restore leaves behind, reproduced here exactly by

@@ -122,7 +122,7 @@ $fn$;
 
 -- ---------------------------------------------------------------------------------------
 -- rel_populate(schema, n, tag, with_analyze): n integration settings rows in every shape PhoenixKit has
--- written (CONTRACT §3/§6 cases, facts §4), n/4 other settings that no migration may touch,
+-- written (docs/behaviour.md §3/§6 cases, docs/upstream.md §4), n/4 other settings that no migration may touch,
 -- and n/4 AI endpoints whose providers exercise every V107 rule (§4 step 3). Uuids are
 -- deterministic (md5 of tag, schema and row number), so two runs build the same data.
 -- Integration key shapes by i % 10:

@@ -2,7 +2,7 @@
 -- bench/README.md ("Findings"), as plain SQL on the extension's helper functions.
 -- Same keys and report (rows_rewritten, suffixed); differences:
 --   * no separate pre-flight pass on the happy path: the rewrite runs in a subtransaction
---     (SAVEPOINT here; BeginInternalSubTransaction in Rust) and every blocker of CONTRACT §7
+--     (SAVEPOINT here; BeginInternalSubTransaction in Rust) and every blocker of docs/behaviour.md §7
 --     makes that one statement fail -- an unusable provider/name gives a NULL key (23502), a
 --     key longer than the column 22001, any collision 23505 on phoenix_kit_settings_key_uidx.
 --     Only then is the subtransaction rolled back and the existing read-only plan_down query

@@ -1,4 +1,4 @@
--- (B) upstream V107 up (v107.ex at 8ff80f1f, facts §5.1-§5.2), re-created as plain SQL.
+-- (B) upstream V107 up (v107.ex at 8ff80f1f, docs/upstream.md §5.1-§5.2), re-created as plain SQL.
 -- Every reference is qualified, public included; the integration_uuid index is built BEFORE
 -- the backfill, the unique lower(name) index after it, as upstream does.
 ALTER TABLE public.phoenix_kit_ai_endpoints ADD COLUMN IF NOT EXISTS integration_uuid uuid;

@@ -1,4 +1,4 @@
--- (B) upstream V114 down (v114.ex at c09db219, facts §7.3): one UPDATE fed by a CTE.
+-- (B) upstream V114 down (v114.ex at c09db219, docs/upstream.md §7.3): one UPDATE fed by a CTE.
 WITH ranked AS (
   SELECT uuid,
          value_json ->> 'provider' AS provider,

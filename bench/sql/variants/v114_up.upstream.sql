@@ -1,4 +1,4 @@
--- (B) upstream V114 up (v114.ex at c09db219, facts §7.1-§7.2), re-created as plain SQL.
+-- (B) upstream V114 up (v114.ex at c09db219, docs/upstream.md §7.1-§7.2), re-created as plain SQL.
 -- On the public prefix upstream's statements are unqualified (prefix_str maps public to "").
 UPDATE phoenix_kit_settings
    SET key = uuid::text,

@@ -1,4 +1,4 @@
--- CONTRACT §8 (dry run) for all four migrations: the whole migration, pre-flight and guard
+-- docs/behaviour.md §8 (dry run) for all four migrations: the whole migration, pre-flight and guard
 -- errors included, then undone; the same report as the real run with "dry_run": true; rows,
 -- columns, indexes and the version comment exactly as before; and (§9) no lock kept once the
 -- dry run returns.

@@ -1,4 +1,4 @@
--- CONTRACT §3 (integration keys) through pk_parse_integration_key, and its §1 attributes.
+-- docs/behaviour.md §3 (integration keys) through pk_parse_integration_key, and its §1 attributes.
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
 SET client_min_messages = notice;
 \set VERBOSITY default

@@ -1,4 +1,4 @@
--- CONTRACT §1 pk_migration_status: the recorded version and, for each of the four
+-- docs/behaviour.md §1 pk_migration_status: the recorded version and, for each of the four
 -- migrations, whether it can run now (the §2 guard) and every blocker its pre-flight would
 -- raise (§4 step 1, §6 step 1, §7 step 1), all at once; read-only: it works inside a READ
 -- ONLY transaction and changes nothing. A missing table is a 42P01 blocker, a missing schema

@@ -1,4 +1,4 @@
--- CONTRACT §1 "SQL surface": signatures, defaults, attributes and privileges of the V114
+-- docs/behaviour.md §1 "SQL surface": signatures, defaults, attributes and privileges of the V114
 -- migration functions (pk_parse_integration_key's are in parse_key).
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
 SET client_min_messages = notice;

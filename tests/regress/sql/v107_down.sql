@@ -1,4 +1,4 @@
--- CONTRACT §5 (V107 down): drops phoenix_kit_ai_endpoints_name_index,
+-- docs/behaviour.md §5 (V107 down): drops phoenix_kit_ai_endpoints_name_index,
 -- phoenix_kit_ai_endpoints_integration_uuid_index and the integration_uuid column, each if it
 -- exists; reports pins_discarded and dropped; stamps 106 (§2); a re-run at 106 finds nothing
 -- to drop. Lossy by design. §1: an error leaves everything as it was.

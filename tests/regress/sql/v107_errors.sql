@@ -1,4 +1,4 @@
--- CONTRACT §4 step 1 (V107 up pre-flight: duplicate names, a same-named index of another
+-- docs/behaviour.md §4 step 1 (V107 up pre-flight: duplicate names, a same-named index of another
 -- shape), §1 (SQL surface of the V107 functions, NULL arguments, missing schema or table,
 -- "Messages") and §2 (the version guard and stamp for V107 up and down, force never
 -- lowering). Every refused call leaves the database exactly as it was (§1).
@@ -118,7 +118,7 @@ SELECT * FROM pg_temp.endpoint_shape('pk_v107err');
 SELECT * FROM pg_temp.state();
 -- 2h. The right definition but INVALID, as a CREATE UNIQUE INDEX CONCURRENTLY that failed on
 --     duplicate names leaves it: it enforces nothing (names differing only by case can still
---     be inserted), so V107 up refuses it like any other shape (55000, CONTRACT §4 step 1 and
+--     be inserted), so V107 up refuses it like any other shape (55000, docs/behaviour.md §4 step 1 and
 --     §10 "the unique guarantee would be missing"); nothing changed.
 SELECT pg_temp.reset(106, '106');
 SELECT pg_temp.endpoint('pk_v107err', 102, 'CHAT', 'openrouter');

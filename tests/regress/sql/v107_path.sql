@@ -1,4 +1,4 @@
--- The whole path an install takes (CONTRACT §2 table and its last paragraph, §4–§7):
+-- The whole path an install takes (docs/behaviour.md §2 table and its last paragraph, §4–§7):
 -- 106 → V107 up → (V108–V113, not integration-related: stamp 113) → V114 up → V114 down →
 -- (stamp 107) → V107 down, on the fixture's realistic sample. The guard refuses V114 before
 -- V107, from 106 and from 107; the endpoint pins survive V114 both ways because V114 keeps

@@ -1,6 +1,6 @@
--- CONTRACT §4 (V107 up): the three backfill rules, what they never touch, the column and the
+-- docs/behaviour.md §4 (V107 up): the three backfill rules, what they never touch, the column and the
 -- two indexes (built after the backfill), the report, §1 "Messages" (NOTICEs) and §2 (stamp
--- 107, safe re-run at 107); and upstream's own V107 test cases (phoenix-kit-facts §5).
+-- 107, safe re-run at 107); and upstream's own V107 test cases (docs/upstream.md §5).
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
 SET client_min_messages = notice;
 \set VERBOSITY default
@@ -14,7 +14,7 @@ SET datestyle = 'ISO, YMD';
 
 ---------------------------------------------------------------------------------------
 -- 1. Upstream's own test cases (test/phoenix_kit/migrations/v107_test.exs), plus the ones
---    the upstream moduledoc and facts §5.3 describe, in the public schema and with the
+--    the upstream moduledoc and docs/upstream.md §5.3 describe, in the public schema and with the
 --    argument-less call. Each case has a provider of its own so the cases do not interact.
 SELECT pg_temp.pk_fixture('public', 106);
 SELECT pg_temp.pk_fixture_setting('public', v.key, v.value_json::jsonb, 'integrations',
@@ -257,7 +257,7 @@ SELECT pg_temp.fingerprint_all('pk_v107') = :'fp' AS unchanged;
 
 ---------------------------------------------------------------------------------------
 -- 4. The fixture's realistic sample (fixed uuids and dates): the pins its documentation
---    lists under CONTRACT §4 (E1 -> S1, E2 -> S2, E3 -> S4, E4 NULL, E5 -> S7, E6 -> S3).
+--    lists under docs/behaviour.md §4 (E1 -> S1, E2 -> S2, E3 -> S4, E4 NULL, E5 -> S7, E6 -> S3).
 SELECT pg_temp.pk_fixture('pk_sample', 106);
 SELECT pg_temp.pk_fixture_sample('pk_sample');
 SELECT jsonb_pretty(r - 'elapsed_ms') FROM pk_migrate_v107_up('pk_sample') r;

@@ -1,4 +1,4 @@
--- CONTRACT §7 (V114 down): the up -> down -> up round trip, duplicate (provider, name)
+-- docs/behaviour.md §7 (V114 down): the up -> down -> up round trip, duplicate (provider, name)
 -- pairs suffixed, case-sensitive grouping, a collision with an unmigrated row, the
 -- pre-flight errors (22023, 22001, 23505) with nothing changed, and the stamp (§2).
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;

@@ -1,4 +1,4 @@
--- CONTRACT §2 (version guard and stamp) for V114 in every direction: up runs from 113 or
+-- docs/behaviour.md §2 (version guard and stamp) for V114 in every direction: up runs from 113 or
 -- 114 and stamps 114, down runs from 114 or 113 and stamps 113; otherwise 55000 with the
 -- current and required versions and a HINT about force => true. No comment = version 1;
 -- a comment that is not an integer = 22P02. force skips the guard but never lowers the

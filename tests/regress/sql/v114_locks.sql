@@ -1,4 +1,4 @@
--- CONTRACT §9 (locks) for V114: phoenix_kit_settings is locked in SHARE ROW EXCLUSIVE
+-- docs/behaviour.md §9 (locks) for V114: phoenix_kit_settings is locked in SHARE ROW EXCLUSIVE
 -- before it is read, held to the end of the caller's transaction: readers go on, writers
 -- wait. The caller's lock_timeout applies (55P03, nothing changed). A second session is
 -- opened with dblink (contrib, shipped with PostgreSQL 15).

@@ -1,4 +1,4 @@
--- CONTRACT §1: the prefix is a schema name used only as a quoted identifier; a missing
+-- docs/behaviour.md §1: the prefix is a schema name used only as a quoted identifier; a missing
 -- schema is 3F000 naming it, a missing table 42P01 naming the schema-qualified table; a
 -- NULL prefix, dry_run or force is 22004; SELECT pk_migrate_v114_up(); works with no
 -- arguments (prefix public).

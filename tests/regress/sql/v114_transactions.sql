@@ -1,4 +1,4 @@
--- CONTRACT §1 "Everything happens in the caller's transaction: no COMMIT inside, and any
+-- docs/behaviour.md §1 "Everything happens in the caller's transaction: no COMMIT inside, and any
 -- error leaves the database exactly as it was", §8 (dry run) and the last sentence of §9
 -- (no setting changed behind them).
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;

@@ -1,4 +1,4 @@
--- CONTRACT §6 (V114 up), §3 (key parsing as applied), §1 "The report" and "Messages",
+-- docs/behaviour.md §6 (V114 up), §3 (key parsing as applied), §1 "The report" and "Messages",
 -- §2 (stamp, safe re-run at 114).
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
 SET client_min_messages = notice;

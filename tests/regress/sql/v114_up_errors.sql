@@ -1,4 +1,4 @@
--- CONTRACT §6 step 1 (V114 up pre-flight) and §1 "Messages": each error has its SQLSTATE,
+-- docs/behaviour.md §6 step 1 (V114 up pre-flight) and §1 "Messages": each error has its SQLSTATE,
 -- names the schema and table, lists the offending rows in DETAIL (the first 50, then
 -- "and N more") and says in a HINT how to fix the data; and nothing is changed (§1: any
 -- error leaves the database exactly as it was).
@@ -92,7 +92,7 @@ SELECT pg_temp.version('pk_err') AS version;
 
 -- 3c. A JSON provider equal to R = ":y" (R contains ':') on a malformed key is the old
 --     composite copy; its repair target, the key's provider, is empty: no usable provider,
---     so 22023 and nothing changed (CONTRACT §6 step 2 repair, step 1 empty provider).
+--     so 22023 and nothing changed (docs/behaviour.md §6 step 2 repair, step 1 empty provider).
 SELECT pg_temp.pk_fixture('pk_err', 113);
 SELECT pg_temp.pk_fixture_setting('pk_err', 'integration::y', '{"provider": ":y"}', 'integrations',
                                   pg_temp.row_uuid(5), pg_temp.day(5));
