@@ -214,6 +214,21 @@ impl Target {
         blockers
     }
 
+    /// Whether the caller may read `table` (and reach it through the schema).
+    pub fn can_read(&self, table: Table) -> bool {
+        Spi::connect(|c| {
+            c.select(
+                "SELECT pg_catalog.has_schema_privilege($1, 'USAGE') AND pg_catalog.has_table_privilege($2::regclass, 'SELECT')",
+                None,
+                &[self.schema.as_str().into(), self.qualified(table).as_str().into()],
+            )?
+            .first()
+            .get_one::<bool>()
+        })
+        .expect("privilege lookup")
+        .unwrap_or(false)
+    }
+
     /// §11.2: a policy that applies to the caller would filter what the migration sees and
     /// changes, so rows would silently stay behind.
     fn row_security_blocker(&self, table: Table, migration: &str) -> Option<MigError> {

@@ -136,15 +136,6 @@ impl Migration for Up {
         let settings = t.qualified(Table::Settings);
         let mut blockers = Vec::new();
         let existing_type = column_type(t);
-        if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"),
-                )
-                .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
-            );
-        }
         let column_exists = existing_type.as_deref() == Some("uuid");
         // A column of another type is a blocker; until it is fixed, plan as if it were absent.
         let plan_sql = up_plan_sql(t, column_exists);
@@ -176,6 +167,15 @@ impl Migration for Up {
                     )),
                 );
             }
+        }
+        if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"),
+                )
+                .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
+            );
         }
         if !t.has_immediate_unique_index(Table::Endpoints, "uuid") {
             let sql = sql::fill(query_file!("duplicate_uuids"), t, None)

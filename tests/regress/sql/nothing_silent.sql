@@ -20,6 +20,7 @@ SET datestyle = 'ISO, YMD';
 -- keys at 113, uuid keys at 114) and one endpoint pinned by name; returns the fingerprint.
 CREATE FUNCTION pg_temp.ns(version int) RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
+  DROP SCHEMA IF EXISTS pk_ns CASCADE;
   PERFORM pg_temp.pk_fixture('pk_ns', version);
   IF version >= 114 THEN
     PERFORM pg_temp.pk_fixture_setting('pk_ns', pg_temp.row_uuid(1)::text, '{"provider":"openrouter","name":"work"}', 'integrations', pg_temp.row_uuid(1), pg_temp.day(1));
@@ -32,12 +33,12 @@ BEGIN
   RETURN pg_temp.pk_fingerprint('pk_ns');
 END
 $fn$;
-CREATE FUNCTION pg_temp.keys() RETURNS TABLE (uuid uuid, key varchar, provider text, name text) LANGUAGE sql AS $fn$
-  SELECT uuid, key, value_json ->> 'provider', value_json ->> 'name' FROM pk_ns.phoenix_kit_settings ORDER BY uuid
-$fn$;
 
 -- §11.1 only ordinary tables of the named schema. A view in place of the settings table: 42809.
 SELECT pg_temp.ns(113) AS fp \gset
+CREATE FUNCTION pg_temp.keys() RETURNS TABLE (uuid uuid, key varchar, provider text, name text) LANGUAGE sql AS $fn$
+  SELECT uuid, key, value_json ->> 'provider', value_json ->> 'name' FROM pk_ns.phoenix_kit_settings ORDER BY uuid
+$fn$;
 ALTER TABLE pk_ns.phoenix_kit_settings RENAME TO settings_data;
 CREATE VIEW pk_ns.phoenix_kit_settings AS SELECT * FROM pk_ns.settings_data;
 SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
@@ -70,7 +71,7 @@ INSERT INTO pk_ns_child.more (key, value_json, module, uuid) VALUES ('integratio
 SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
 SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
-SELECT pk_migrate_v107_down('pk_ns', force => true);
+SELECT pk_migrate_v107_up('pk_ns', force => true);
 \echo :LAST_ERROR_SQLSTATE
 SELECT key FROM pk_ns_child.more;
 SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
@@ -118,12 +119,18 @@ SELECT * FROM pg_temp.keys();
 
 -- §11.7 privileges, checked before anything changes: 42501 naming table and privilege.
 SELECT pg_temp.ns(113) AS fp \gset
+GRANT USAGE ON SCHEMA pk_ns TO regress_pk_rls;
+ALTER TABLE pk_ns.phoenix_kit OWNER TO regress_pk_rls;
+GRANT SELECT ON pk_ns.phoenix_kit_settings TO regress_pk_rls;
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
 REVOKE UPDATE ON pk_ns.phoenix_kit_settings FROM regress_pk_rls;
 SET ROLE regress_pk_rls;
 SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 GRANT SELECT, UPDATE ON pk_ns.phoenix_kit_settings TO regress_pk_rls;
+ALTER TABLE pk_ns.phoenix_kit OWNER TO CURRENT_USER;
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
 SET ROLE regress_pk_rls;
 SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
@@ -152,12 +159,12 @@ SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 
 -- An AFTER trigger that rewrites a provider after the statement: 27000 as well.
 SELECT pg_temp.ns(113) AS fp \gset
-CREATE FUNCTION pk_ns.meddle() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION public.pk_ns_meddle() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE pk_ns.phoenix_kit_settings SET value_json = value_json || '{"provider":"meddled"}' WHERE uuid = NEW.uuid AND value_json ->> 'provider' <> 'meddled';
   RETURN NULL;
 END $$;
-CREATE TRIGGER meddle AFTER UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION pk_ns.meddle();
+CREATE TRIGGER meddle AFTER UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION public.pk_ns_meddle();
 SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
 SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
@@ -167,7 +174,7 @@ SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 -- the stamp: 27000 again.
 SELECT pg_temp.ns(113) AS fp \gset
 CREATE CONSTRAINT TRIGGER meddle_later AFTER UPDATE ON pk_ns.phoenix_kit_settings DEFERRABLE INITIALLY DEFERRED
-  FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION pk_ns.meddle();
+  FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION public.pk_ns_meddle();
 SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
 SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
@@ -185,6 +192,7 @@ SELECT pg_temp.ns(113) AS fp \gset
 CREATE FUNCTION pk_ns.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'settings are frozen' USING ERRCODE = 'PK001', DETAIL = 'by the app', HINT = 'unfreeze'; END $$;
 CREATE TRIGGER refuse BEFORE UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_ns.refuse();
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
 SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pk_migrate_v114_up('pk_ns', dry_run => true);
@@ -277,6 +285,7 @@ SELECT pg_temp.pk_fixture_setting('pk_ns', 'integration:openai:late', '{}', 'int
 SELECT pk_migration_status('pk_ns') -> 'migrations' -> 'v114_up' -> 'pending' AS v114_up_pending;
 
 DROP SCHEMA pk_ns CASCADE;
+DROP FUNCTION public.pk_ns_meddle();
 REVOKE ALL ON FUNCTION pk_migrate_v114_up(text, boolean, boolean), pk_migrate_v114_down(text, boolean, boolean) FROM regress_pk_rls, regress_pk_bypass;
 DROP ROLE regress_pk_bypass;
 DROP ROLE regress_pk_rls;
