@@ -5,9 +5,9 @@
 --
 --   pg_temp.settings(schema)     every phoenix_kit_settings row, ordered by uuid
 --   pg_temp.version(schema)      the comment on <schema>.phoenix_kit (the recorded version)
---   pg_temp.fingerprint(schema)  md5 over every settings row, the version comment and the
---                                list of tables and indexes of the schema: equal before and
---                                after a call means the call changed nothing
+--   pg_temp.fingerprint(schema)  the shared fingerprint of every test layer
+--                                (tests/fingerprint.sql): equal before and after a call means
+--                                the call changed nothing
 --   pg_temp.set_version(schema, text)  COMMENT ON TABLE <schema>.phoenix_kit IS text
 --                                (NULL removes the comment)
 --   pg_temp.row_uuid(n)          '01900000-0000-7000-8000-<n in 8 digits>0000' (UUIDv7-looking;
@@ -42,24 +42,10 @@ BEGIN
 END
 $fn$;
 
+\i tests/regress/fingerprint_function.sql
 CREATE FUNCTION pg_temp.fingerprint(schema text)
 RETURNS text
-LANGUAGE plpgsql STABLE AS $fn$
-DECLARE
-  rows_text text;
-  objects   text;
-BEGIN
-  EXECUTE format(
-    'SELECT string_agg(s::text, E''\n'' ORDER BY s.uuid) FROM %I.phoenix_kit_settings s', schema)
-    INTO rows_text;
-  SELECT string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname)
-    INTO objects
-    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = schema;
-  RETURN md5(coalesce(rows_text, '') || '|' || coalesce(pg_temp.version(schema), '<no comment>')
-             || '|' || coalesce(objects, ''));
-END
-$fn$;
+LANGUAGE sql STABLE AS $fn$ SELECT pg_temp.pk_fingerprint(schema) $fn$;
 
 CREATE FUNCTION pg_temp.row_uuid(n int)
 RETURNS uuid
@@ -84,10 +70,7 @@ $fn$;
 --   pg_temp.endpoint_shape(schema)  what V107 adds, as the catalog has it: the integration_uuid
 --                                column (type, NOT NULL, default, foreign keys) and every index
 --                                of phoenix_kit_ai_endpoints with its pg_indexes definition
---   pg_temp.fingerprint_all(schema)  pg_temp.fingerprint plus every endpoint row, every column
---                                of the three tables (dropped ones included), every index
---                                definition and every constraint of the schema: equal before
---                                and after a call means the call changed nothing, V107 included
+--   pg_temp.fingerprint_all(schema)  the same shared fingerprint (the name the V107 tests use)
 
 CREATE FUNCTION pg_temp.endpoint(schema text, n int, name text, provider text)
 RETURNS uuid
@@ -137,37 +120,7 @@ $fn$;
 
 CREATE FUNCTION pg_temp.fingerprint_all(schema text)
 RETURNS text
-LANGUAGE plpgsql STABLE AS $fn$
-DECLARE
-  endpoint_rows text;
-  columns       text;
-  indexes       text;
-  constraints   text;
-BEGIN
-  IF to_regclass(format('%I.phoenix_kit_ai_endpoints', schema)) IS NOT NULL THEN
-    EXECUTE format(
-      'SELECT string_agg(e::text, E''\n'' ORDER BY e.uuid) FROM %I.phoenix_kit_ai_endpoints e', schema)
-      INTO endpoint_rows;
-  END IF;
-  SELECT string_agg(format('%s.%s:%s:%s:%s:%s:%s', c.relname, a.attnum, a.attname,
-                           format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef, a.attisdropped),
-                    ',' ORDER BY c.relname, a.attnum)
-    INTO columns
-    FROM pg_catalog.pg_attribute a
-    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = schema AND c.relkind = 'r' AND a.attnum > 0;
-  SELECT string_agg(i.indexdef, E'\n' ORDER BY i.indexname)
-    INTO indexes
-    FROM pg_catalog.pg_indexes i WHERE i.schemaname = schema;
-  SELECT string_agg(k.conname || ':' || pg_catalog.pg_get_constraintdef(k.oid), E'\n' ORDER BY k.conname)
-    INTO constraints
-    FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace
-   WHERE n.nspname = schema;
-  RETURN md5(pg_temp.fingerprint(schema) || '|' || coalesce(endpoint_rows, '<no rows>') || '|'
-             || coalesce(columns, '') || '|' || coalesce(indexes, '') || '|' || coalesce(constraints, ''));
-END
-$fn$;
+LANGUAGE sql STABLE AS $fn$ SELECT pg_temp.pk_fingerprint(schema) $fn$;
 
 -- pg_temp.report_brief(report) → one row: the report's migration, version_before, version_after,
 -- dry_run, and every other field except elapsed_ms in `rest` (left_unpinned as a count).

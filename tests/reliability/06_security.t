@@ -176,13 +176,15 @@ as_role() { # ROLE SQL: SQLSTATE of SQL run by a session logged in as ROLE
 }
 # Expected SQLSTATE per role for: v114 up, v114 down (a no-op re-run at 113: nothing to
 # rewrite, no stamp), v114 up dry run, v107 up, v107 down (a no-op at 106 under force).
+# The privileges each migration needs are checked up front, whatever the run would find to
+# do (README "Privileges"): a writer that does not own phoenix_kit cannot even re-run.
 calls=("SELECT pk_migrate_v114_up('$tgt')" "SELECT pk_migrate_v114_down('$tgt')" "SELECT pk_migrate_v114_up('$tgt', dry_run => true)"
        "SELECT pk_migrate_v107_up('$tgt7')" "SELECT pk_migrate_v107_down('$tgt7', force => true)")
 declare -A want=(
   [$r_nobody]="42501 42501 42501 42501 42501"
   [$r_exec]="42501 42501 42501 42501 42501"
   [$r_select]="42501 42501 42501 42501 42501"
-  [$r_writer]="42501 00000 42501 42501 00000"
+  [$r_writer]="42501 42501 42501 42501 42501"
 )
 fp_t=$(fingerprint "$tgt"); fp_t7=$(fingerprint "$tgt7")
 for r in "$r_nobody" "$r_exec" "$r_select" "$r_writer"; do
@@ -193,8 +195,8 @@ for r in "$r_nobody" "$r_exec" "$r_select" "$r_writer"; do
     [ "$st" = "${w[$i]}" ] || diag "$(last_error)"
   done
 done
-grep -q 'must be owner' <<<"$(PGUSER=$r_writer state "SELECT pk_migrate_v107_up('$tgt7')" >/dev/null; cat "$REL_TMP/last.err")"
-ok $? "$r_writer (all DML, not the owner): V107 up stops at ALTER TABLE: must be owner"
+grep -q "v107_up needs ownership (membership in the owning role) on $tgt7.phoenix_kit_ai_endpoints" <<<"$(PGUSER=$r_writer state "SELECT pk_migrate_v107_up('$tgt7')" >/dev/null; cat "$REL_TMP/last.err")"
+ok $? "$r_writer (all DML, not the owner): V107 up is refused up front, naming the table and the privilege"
 is "$(fingerprint "$tgt")" "$fp_t" "after every refused call, $tgt is unchanged"
 is "$(fingerprint "$tgt7")" "$fp_t7" "after every refused call, $tgt7 is unchanged"
 
@@ -203,10 +205,12 @@ is "$(PGUSER=$r_nobody q "SELECT provider || '|' || name FROM pk_parse_integrati
   "a role without any grant can call pk_parse_integration_key"
 is "$(PGUSER=$r_nobody q "SELECT has_function_privilege('pk_migration_status(text)', 'EXECUTE')")" t \
   "a role without any grant may EXECUTE pk_migration_status"
-is "$(as_role "$r_nobody" "SELECT pk_migration_status('$tgt')")" 42501 \
-  "... but it reveals nothing of a schema the role cannot read (42501)"
-is "$(PGUSER=$r_select q "SELECT (pk_migration_status('$tgt') -> 'migrations' -> 'v114_up' ->> 'can_run') || ',' || (pk_migration_status('$tgt') ->> 'version')")" \
-  "true,113" "a read-only role (USAGE + SELECT) gets the full status"
+is "$(PGUSER=$r_nobody q "SELECT (pk_migration_status('$tgt') -> 'migrations' -> 'v114_up' -> 'blockers' -> 0 ->> 'sqlstate') || ','
+                                  || COALESCE(pk_migration_status('$tgt') -> 'migrations' -> 'v114_up' ->> 'pending', 'null')")" "42501,null" \
+  "... it reports that the role cannot run it (42501) and reads no rows of a schema the role cannot read"
+is "$(PGUSER=$r_select q "SELECT (pk_migration_status('$tgt') -> 'migrations' -> 'v114_up' ->> 'can_run') || ',' || (pk_migration_status('$tgt') ->> 'version')
+                               || ',' || (pk_migration_status('$tgt') -> 'migrations' -> 'v114_up' ->> 'pending')")" \
+  "false,113,8" "a read-only role (USAGE + SELECT) gets the full status: what is pending, and that it may not run it"
 
 # A non-superuser owner with EXECUTE can migrate its own schema.
 own=${REL_PREFIX}owned

@@ -22,7 +22,7 @@
 #          their application_name, which is unique to this test run).
 set -u
 
-REL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export REL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REL_ROOT=$(cd "$REL_DIR/../.." && pwd)
 REL_FIXTURE=$REL_ROOT/tests/fixtures/phoenix_kit_fixture.sql
 REL_LIBSQL=$REL_DIR/lib.sql

@@ -74,51 +74,16 @@ END
 $fn$;
 
 -- ---------------------------------------------------------------------------------------
--- rel_fp(schema): a fingerprint of everything a migration could change in `schema`, one line
--- per part so a mismatch shows which part moved:
---   rows:<table>   md5 of every row of every table (ordered by its text form)
---   columns        every visible column: table, name, type, NOT NULL, default
---   indexes        pg_indexes.indexdef of every index
---   constraints    every constraint with its definition
---   comment        the version comment of <schema>.phoenix_kit (verbatim)
+-- rel_fp(schema): the shared fingerprint of every test layer (tests/fingerprint.sql), as one
+-- row (part 'all'). REL_DIR is exported by lib.sh.
 -- ---------------------------------------------------------------------------------------
+\set pk_fingerprint_query `cat "$REL_DIR/../fingerprint.sql"`
+SELECT format('CREATE FUNCTION pg_temp.pk_fingerprint(schema text) RETURNS text LANGUAGE sql STABLE AS %L',
+              replace(:'pk_fingerprint_query', ':''schema''', '$1')) \gexec
 CREATE FUNCTION pg_temp.rel_fp(s text)
 RETURNS TABLE (part text, sum text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-  t text;
-  h text;
-BEGIN
-  FOR t IN SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = s AND c.relkind = 'r' ORDER BY c.relname LOOP
-    EXECUTE format('SELECT md5(COALESCE(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM %I.%I r', s, t) INTO h;
-    part := 'rows:' || t; sum := h; RETURN NEXT;
-  END LOOP;
-  part := 'columns';
-  SELECT md5(COALESCE(string_agg(format('%s.%s %s%s%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-                                        CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
-                                        COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')),
-                                 E'\n' ORDER BY c.relname, a.attnum), ''))
-    INTO sum
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-   WHERE n.nspname = s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped;
-  RETURN NEXT;
-  part := 'indexes';
-  SELECT md5(COALESCE(string_agg(i.indexdef, E'\n' ORDER BY i.indexname), '')) INTO sum FROM pg_indexes i WHERE i.schemaname = s;
-  RETURN NEXT;
-  part := 'constraints';
-  SELECT md5(COALESCE(string_agg(co.conname || ' ' || pg_get_constraintdef(co.oid), E'\n' ORDER BY co.conname), ''))
-    INTO sum FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace WHERE n.nspname = s;
-  RETURN NEXT;
-  part := 'comment';
-  SELECT COALESCE(obj_description(c.oid, 'pg_class'), '<none>') INTO sum
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = s AND c.relname = 'phoenix_kit';
-  RETURN NEXT;
-END
-$fn$;
+LANGUAGE sql STABLE
+AS $fn$ SELECT 'all'::text, pg_temp.pk_fingerprint(s) $fn$;
 
 -- ---------------------------------------------------------------------------------------
 -- rel_populate(schema, n, tag, with_analyze): n integration settings rows in every shape PhoenixKit has

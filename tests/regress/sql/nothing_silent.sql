@@ -13,7 +13,7 @@ SET datestyle = 'ISO, YMD';
 \set ECHO none
 \i tests/fixtures/phoenix_kit_fixture.sql
 \i tests/regress/helpers.sql
-\i tests/fingerprint.sql
+
 \set ECHO all
 
 -- pg_temp.ns(version): schema pk_ns rebuilt at `version` with two integration rows (composite
