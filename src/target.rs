@@ -74,6 +74,8 @@ pub enum Privilege {
     LockShare,
     /// ALTER TABLE, CREATE/DROP INDEX, COMMENT ON TABLE.
     Owner,
+    /// CREATE on the table's schema: CREATE INDEX needs it besides ownership.
+    CreateInSchema,
 }
 
 impl Privilege {
@@ -83,6 +85,7 @@ impl Privilege {
             Privilege::Update => "UPDATE",
             Privilege::LockShare => "UPDATE, DELETE or TRUNCATE (to lock it in SHARE mode)",
             Privilege::Owner => "ownership (membership in the owning role)",
+            Privilege::CreateInSchema => "CREATE on its schema (to create indexes)",
         }
     }
 
@@ -93,6 +96,9 @@ impl Privilege {
             Privilege::LockShare => "pg_catalog.has_table_privilege($1::regclass, 'UPDATE, DELETE, TRUNCATE')",
             Privilege::Owner => {
                 "(SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass)"
+            }
+            Privilege::CreateInSchema => {
+                "(SELECT pg_catalog.has_schema_privilege(c.relnamespace, 'CREATE') FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass)"
             }
         }
     }
@@ -196,6 +202,10 @@ impl Target {
                         MigError::new(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("{migration} needs {} on {name}", privilege.describe()))
                             .hint(match privilege {
                                 Privilege::Owner => format!("Run it as the owner of {name} (or a member of the owning role)."),
+                                Privilege::CreateInSchema => format!(
+                                    "GRANT CREATE ON SCHEMA {} TO the role that runs the migration, or run it as the schema's owner.",
+                                    self.quoted_schema()
+                                ),
                                 Privilege::LockShare | Privilege::Update => {
                                     format!("GRANT UPDATE ON {name} TO the role that runs the migration, or run it as the owner.")
                                 }

@@ -121,7 +121,7 @@ impl Migration for Up {
         rule: VersionRule { version: 107, direction: Direction::Up },
         locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE"), (Table::Settings, "SHARE")],
         privileges: &[
-            (Table::Endpoints, &[Privilege::Owner]),
+            (Table::Endpoints, &[Privilege::Owner, Privilege::CreateInSchema]),
             (Table::Settings, &[Privilege::Select, Privilege::LockShare]),
             (Table::Kit, &[Privilege::Owner]),
         ],
@@ -251,13 +251,6 @@ impl Migration for Up {
         } else {
             read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql)))
         };
-        pgrx::notice!(
-            "phoenix_kit_mig: v107_up: pinned {} endpoint(s): {} by exact key, {} by latest validation, {} by uuid",
-            outcome.pinned_exact + outcome.pinned_latest_validated + outcome.pinned_by_uuid,
-            outcome.pinned_exact,
-            outcome.pinned_latest_validated,
-            outcome.pinned_by_uuid
-        );
 
         // Indexes after the backfill: the UPDATE wrote no entries into them.
         for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
@@ -296,6 +289,13 @@ impl Migration for Up {
                 "(the number of pins differs from the plan)",
             ));
         }
+        pgrx::notice!(
+            "phoenix_kit_mig: v107_up: pinned {} endpoint(s), verified: {} by exact key, {} by latest validation, {} by uuid",
+            outcome.pinned_exact + outcome.pinned_latest_validated + outcome.pinned_by_uuid,
+            outcome.pinned_exact,
+            outcome.pinned_latest_validated,
+            outcome.pinned_by_uuid
+        );
         // The schema steps: a column of type uuid and both indexes, valid (an event trigger or
         // a concurrent session cannot have taken them away unseen).
         let mut missing = Vec::new();
