@@ -163,6 +163,7 @@ impl Target {
             .detail("An UPDATE of a parent reaches its children, possibly in other schemas; a child's rows are also its parent's.")
             .hint(format!("Detach it first (ALTER TABLE … NO INHERIT …, or detach the children of {name}), then run the migration again.")));
         }
+        self.check_columns(table)?;
         if !rules.is_empty() {
             return Err(MigError::new(
                 Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -172,6 +173,54 @@ impl Target {
             .hint(format!("Drop the rules for the migration (DROP RULE {} ON {name};) and re-create them afterwards.", quote_identifier(&rules[0]))));
         }
         Ok(())
+    }
+
+    /// The columns a migration reads or writes must have the types PhoenixKit gives them
+    /// (text-like keys and names, uuid uuids, jsonb value_json): with others its statements
+    /// would fail with PostgreSQL's own errors, or compare differently. 55000 naming them.
+    fn check_columns(&self, table: Table) -> MigResult<()> {
+        let expected: &[(&str, &str)] = match table {
+            Table::Settings => &[("uuid", "uuid"), ("key", "text"), ("module", "text"), ("value_json", "jsonb"), ("date_added", "any")],
+            Table::Endpoints => &[("uuid", "uuid"), ("name", "text"), ("provider", "text")],
+            Table::Kit => &[],
+        };
+        if expected.is_empty() {
+            return Ok(());
+        }
+        let found: Vec<String> = Spi::connect(|c| {
+            c.select(
+                "SELECT pg_catalog.array_agg(a.attname::text || '=' || CASE
+                          WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
+                                              'pg_catalog.bpchar'::pg_catalog.regtype) THEN 'text'
+                          ELSE pg_catalog.format_type(a.atttypid, NULL) END)
+                   FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+                None,
+                &[self.qualified(table).as_str().into()],
+            )?
+            .first()
+            .get_one::<Vec<String>>()
+        })
+        .expect("column lookup")
+        .unwrap_or_default();
+        let mut wrong = Vec::new();
+        for (column, ty) in expected {
+            match found.iter().find_map(|f| f.strip_prefix(&format!("{column}="))) {
+                None => wrong.push(format!("column {column} is missing (expected {ty})")),
+                Some(actual) if *ty != "any" && actual != *ty => {
+                    wrong.push(format!("column {column} has type {actual} (expected {})", if *ty == "text" { "text or varchar" } else { ty }))
+                }
+                Some(_) => {}
+            }
+        }
+        if wrong.is_empty() {
+            return Ok(());
+        }
+        Err(MigError::new(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("{} does not have the columns PhoenixKit gives it", self.qualified(table)),
+        )
+        .detail(wrong.join("\n"))
+        .hint("Restore the column types of PhoenixKit's schema (see its migrations), then run the migration again."))
     }
 
     /// §11.7 and §11.2: 42501 for a privilege the caller lacks on a table, or a row-level

@@ -85,6 +85,15 @@ SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 
+-- A column of another type than PhoenixKit's (value_json as json): 55000 naming it, not
+-- PostgreSQL's own error from deep inside the rewrite.
+SELECT pg_temp.ns(113) AS fp \gset
+ALTER TABLE pk_ns.phoenix_kit_settings ALTER COLUMN value_json TYPE json;
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+SELECT pk_migrate_v114_up('pk_ns');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
+
 -- §11.2 row-level security. A role the policy applies to is refused (42501) and nothing
 -- changes; the owner (table not FORCEd) and a BYPASSRLS role migrate every row.
 SELECT pg_temp.ns(113) AS fp \gset
