@@ -165,6 +165,25 @@ pub fn restore_deferred_triggers(names: &[String]) {
     }
 }
 
+/// With user triggers on the table the plan is kept in a temporary table for the verify step,
+/// which needs TEMPORARY on the database (PUBLIC has it by default): 42501 up front otherwise.
+pub fn staging_blocker(t: &Target, table: Table, migration: &str) -> Option<MigError> {
+    let allowed = Spi::connect(|c| {
+        c.select("SELECT pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY')", None, &[])?
+            .first()
+            .get_one::<bool>()
+    })
+    .expect("privilege lookup")
+    .unwrap_or(false);
+    (!allowed).then(|| {
+        MigError::new(
+            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("{migration} needs TEMPORARY on this database: {} has triggers of its own, so the plan is kept for the verify step", t.qualified(table)),
+        )
+        .hint("GRANT TEMPORARY ON DATABASE … TO the role that runs the migration, or disable the table's triggers for the migration.")
+    })
+}
+
 /// Drops the staged plan of a run with user triggers (ON COMMIT DROP would keep it until the
 /// caller commits).
 pub fn drop_stage() {

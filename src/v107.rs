@@ -201,7 +201,11 @@ impl Migration for Up {
                 );
             }
         }
-        UpPlan { column_exists, pins, blockers, staged: t.has_user_update_triggers(Table::Endpoints) }
+        let staged = t.has_user_update_triggers(Table::Endpoints);
+        if staged {
+            blockers.extend(runner::staging_blocker(t, Table::Endpoints, Self::SPEC.name));
+        }
+        UpPlan { column_exists, pins, blockers, staged }
     }
 
     fn blockers(plan: &UpPlan) -> &[MigError] {

@@ -173,6 +173,9 @@ impl Migration for Up {
             plan.blockers.push(e);
         }
         plan.staged = t.has_user_update_triggers(Table::Settings);
+        if plan.staged {
+            plan.blockers.extend(runner::staging_blocker(t, Table::Settings, Self::SPEC.name));
+        }
         plan
     }
 
@@ -320,6 +323,9 @@ impl Migration for Down {
             plan.blockers.push(e);
         }
         plan.staged = t.has_user_update_triggers(Table::Settings);
+        if plan.staged {
+            plan.blockers.extend(runner::staging_blocker(t, Table::Settings, Self::SPEC.name));
+        }
         plan
     }
 
