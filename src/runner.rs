@@ -68,6 +68,18 @@ pub trait Migration {
     /// Reads the table itself and checks the postconditions against the plan: 27000 listing
     /// the rows that did not end as planned.
     fn verify(t: &Target, plan: &Self::Plan, applied: Self::Applied) -> Result<Self::Outcome, MigError>;
+
+    /// For `pk_migration_plan`: one SELECT over the plan query yielding `(relation, row_uuid,
+    /// action, before, after, reason)` for every row the migration changes or that blocks it.
+    fn preview_sql(t: &Target, plan: &Self::Plan) -> String;
+    /// How many of `blockers` (the leading ones) the preview already shows row by row.
+    fn row_blockers(_plan: &Self::Plan) -> usize {
+        0
+    }
+    /// The schema steps a run would take, as statements.
+    fn ddl(_t: &Target, _plan: &Self::Plan) -> Vec<(Table, String)> {
+        Vec::new()
+    }
 }
 
 /// NULL for any argument is an error, never a silent NULL result.

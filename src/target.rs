@@ -193,9 +193,13 @@ impl Target {
                           WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
                                               'pg_catalog.bpchar'::pg_catalog.regtype) THEN 'text'
                           ELSE pg_catalog.format_type(a.atttypid, NULL) END)
-                   FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+                   FROM pg_catalog.pg_attribute a
+                   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  -- By name, not ::regclass: that needs USAGE on the schema, which a role asking
+                  -- pk_migration_status may lack.
+                  WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
                 None,
-                &[self.qualified(table).as_str().into()],
+                &[self.schema.as_str().into(), table.name().into()],
             )?
             .first()
             .get_one::<Vec<String>>()
@@ -277,7 +281,8 @@ impl Target {
     pub fn can_read(&self, table: Table) -> bool {
         Spi::connect(|c| {
             c.select(
-                "SELECT pg_catalog.has_schema_privilege($1, 'USAGE') AND pg_catalog.has_table_privilege($2::regclass, 'SELECT')",
+                "SELECT CASE WHEN pg_catalog.has_schema_privilege($1, 'USAGE')
+                             THEN pg_catalog.has_table_privilege($2::regclass, 'SELECT') ELSE false END",
                 None,
                 &[self.schema.as_str().into(), self.qualified(table).as_str().into()],
             )?

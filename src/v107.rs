@@ -110,6 +110,8 @@ pub struct UpPlan {
     pub column_exists: bool,
     pub pins: i64,
     pub blockers: Vec<MigError>,
+    /// The leading blockers that concern single rows (the preview shows them row by row).
+    pub row_blockers: usize,
     pub staged: bool,
 }
 
@@ -153,6 +155,7 @@ impl Migration for Up {
                     .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again.")),
             );
         }
+        let row_blockers = blockers.len();
         if let Some(existing) = existing_relation(t, NAME_INDEX) {
             if !existing.is_unique_lower_name {
                 blockers.push(
@@ -205,7 +208,7 @@ impl Migration for Up {
         if staged {
             blockers.extend(runner::staging_blocker(t, Table::Endpoints, Self::SPEC.name));
         }
-        UpPlan { column_exists, pins, blockers, staged }
+        UpPlan { column_exists, pins, blockers, row_blockers, staged }
     }
 
     fn blockers(plan: &UpPlan) -> &[MigError] {
@@ -214,6 +217,29 @@ impl Migration for Up {
 
     fn pending(plan: &UpPlan) -> i64 {
         plan.pins
+    }
+
+    fn preview_sql(t: &Target, plan: &UpPlan) -> String {
+        sql::fill(query_file!("v107_up_preview"), t, Some(&up_plan_sql(t, plan.column_exists)))
+    }
+
+    fn row_blockers(plan: &UpPlan) -> usize {
+        plan.row_blockers
+    }
+
+    fn ddl(t: &Target, plan: &UpPlan) -> Vec<(Table, String)> {
+        let endpoints = t.qualified(Table::Endpoints);
+        let mut steps = Vec::new();
+        if !plan.column_exists {
+            steps.push((Table::Endpoints, format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")));
+        }
+        for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
+            if existing_relation(t, name).is_none() {
+                let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
+                steps.push((Table::Endpoints, format!("CREATE {unique}INDEX {name} ON {endpoints} {definition}")));
+            }
+        }
+        steps
     }
 
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
@@ -400,6 +426,27 @@ impl Migration for Down {
 
     fn pending(plan: &DownPlan) -> i64 {
         plan.pins
+    }
+
+    fn preview_sql(t: &Target, plan: &DownPlan) -> String {
+        if plan.column_exists {
+            sql::fill(query_file!("v107_down_preview"), t, None)
+        } else {
+            "SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false".into()
+        }
+    }
+
+    fn ddl(t: &Target, plan: &DownPlan) -> Vec<(Table, String)> {
+        let endpoints = t.qualified(Table::Endpoints);
+        let mut steps: Vec<(Table, String)> = [NAME_INDEX, UUID_INDEX]
+            .into_iter()
+            .filter(|name| existing_relation(t, name).is_some_and(|e| e.on_endpoints))
+            .map(|name| (Table::Endpoints, format!("DROP INDEX {}.{name}", t.quoted_schema())))
+            .collect();
+        if plan.column_exists {
+            steps.push((Table::Endpoints, format!("ALTER TABLE {endpoints} DROP COLUMN integration_uuid")));
+        }
+        steps
     }
 
     fn apply(t: &Target, plan: &DownPlan) -> V107DownOutcome {

@@ -73,6 +73,8 @@ fn duplicate_uuids(t: &Target, rows: &str, label: &str, migration: &str) -> Opti
 pub struct UpPlan {
     pub counts: V114UpOutcome,
     pub blockers: Vec<MigError>,
+    /// The leading blockers that concern single rows (the preview shows them row by row).
+    pub row_blockers: usize,
     /// User triggers on the table: the plan is staged and verified against the table.
     pub staged: bool,
 }
@@ -141,6 +143,7 @@ impl Migration for Up {
                     .hint("Rename or delete the rows holding those keys, then run pk_migrate_v114_up again."),
                 );
             }
+            let row_blockers = blockers.len();
             let too_long = row.count("too_long");
             if too_long > 0 {
                 blockers.push(
@@ -165,6 +168,7 @@ impl Migration for Up {
                     module_set: row.count("module_set"),
                 },
                 blockers,
+                row_blockers,
                 staged: false,
             })
         })
@@ -185,6 +189,14 @@ impl Migration for Up {
 
     fn pending(plan: &UpPlan) -> i64 {
         plan.counts.rows_rewritten
+    }
+
+    fn preview_sql(t: &Target, _plan: &UpPlan) -> String {
+        sql::fill(query_file!("v114_up_preview"), t, Some(&up_plan_sql(t)))
+    }
+
+    fn row_blockers(plan: &UpPlan) -> usize {
+        plan.row_blockers
     }
 
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
@@ -253,6 +265,10 @@ impl Migration for Up {
 pub struct DownPlan {
     pub rows: i64,
     pub blockers: Vec<MigError>,
+    /// The leading blockers that concern single rows (the preview shows them row by row).
+    pub row_blockers: usize,
+    /// The characters the key column holds (None: unlimited).
+    pub key_max: Option<i32>,
     pub staged: bool,
 }
 
@@ -316,7 +332,8 @@ impl Migration for Down {
                         .hint("Rename one of each pair (value_json->'name') or delete it, then run pk_migrate_v114_down again."),
                 );
             }
-            Ok::<_, pgrx::spi::Error>(DownPlan { rows: row.count("rows"), blockers, staged: false })
+            let row_blockers = blockers.len();
+            Ok::<_, pgrx::spi::Error>(DownPlan { rows: row.count("rows"), blockers, row_blockers, key_max, staged: false })
         })
         .expect("V114 down pre-flight");
         if let Some(e) = duplicate_uuids(t, "s.module = 'integrations' AND s.key = s.uuid::text", "s.key::text", "pk_migrate_v114_down") {
@@ -335,6 +352,16 @@ impl Migration for Down {
 
     fn pending(plan: &DownPlan) -> i64 {
         plan.rows
+    }
+
+    fn preview_sql(t: &Target, plan: &DownPlan) -> String {
+        // The key limit is an integer of ours: written into the statement, which takes no $n.
+        let key_max = plan.key_max.map_or("NULL::int".to_string(), |n| format!("{n}::int"));
+        sql::fill(query_file!("v114_down_preview"), t, Some(&down_plan_sql(t))).replace("$1", &key_max)
+    }
+
+    fn row_blockers(plan: &DownPlan) -> usize {
+        plan.row_blockers
     }
 
     fn apply(t: &Target, plan: &DownPlan) -> Self::Applied {

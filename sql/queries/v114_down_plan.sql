@@ -12,7 +12,8 @@ SELECT r.row_id, r.uuid, r.old_key, r.provider, r.name, r.p_type, r.n_type, r.pl
             THEN r.plain_key
             ELSE @internal@.pk_v114_composite_key(r.provider::text, r.name::text, r.uuid::uuid) END AS new_key,
        CASE WHEN r.plain_key IS NULL THEN NULL
-            WHEN r.rn > 1 THEN format('%s older row(s) with provider %s and name %s come first', r.rn - 1, quote_literal(r.provider), quote_literal(r.name))
+            WHEN r.rn > 1 THEN format('key %s goes to the oldest of the %s rows with provider %s and name %s (by date_added, then uuid); this is number %s',
+                                      r.plain_key, count(*) OVER (PARTITION BY r.provider, r.name), quote_literal(r.provider), quote_literal(r.name), r.rn)
             WHEN EXISTS (SELECT 1 FROM @settings@ o WHERE o.key = r.plain_key)
             THEN format('key %s is held by a row that is not being rewritten', r.plain_key) END AS suffix_reason
   FROM (SELECT t.row_id, t.uuid, t.old_key, t.provider, t.name, t.p_type, t.n_type,

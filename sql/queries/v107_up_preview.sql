@@ -1,0 +1,57 @@
+-- V107 up, row by row, for pk_migration_plan: every endpoint without a pin, with the
+-- integration its plan (v107_up_plan.sql) gives it and the rule that decided — for the
+-- latest-validated rule the chosen row, its last_validated_at, how many other candidates
+-- there were and the runner-up — or why it stays unpinned; and every endpoint whose name
+-- collides case-insensitively (blocked). Read-only.
+WITH planned AS (
+    @plan@
+    OFFSET 0
+), ranked AS (
+    -- The candidates of the latest-validated rule, in the rule's own order.
+    SELECT r.provider, r.uuid, r.key, r.validated_raw,
+           row_number() OVER (PARTITION BY r.provider ORDER BY r.validated_at DESC NULLS LAST, r.uuid ASC) AS rn,
+           count(*) OVER (PARTITION BY r.provider) AS candidates
+      FROM (SELECT s.uuid, s.key::text AS key, @internal@.pk_named_key_provider(s.key::text) AS provider,
+                   CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
+                        THEN @internal@.pk_timestamp_micros((s.value_json ->> 'last_validated_at')::text) END AS validated_at,
+                   s.value_json -> 'last_validated_at' AS validated_raw
+              FROM @settings@ s
+             WHERE s.key LIKE 'integration:%') r
+     WHERE r.provider IS NOT NULL
+), duplicates AS (
+    SELECT e.uuid, lower(e.name) AS lower_name,
+           count(*) OVER (PARTITION BY lower(e.name)) AS same_name,
+           string_agg(e.uuid::text, ', ') OVER (PARTITION BY lower(e.name)) AS group_uuids
+      FROM @endpoints@ e
+)
+SELECT 'phoenix_kit_ai_endpoints'::text AS relation, d.uuid AS row_uuid, 'blocked'::text AS action, NULL::jsonb AS before, NULL::jsonb AS after,
+       format('23505: %s endpoints share the name %s when case is ignored (uuids %s)', d.same_name, quote_literal(d.lower_name), d.group_uuids) AS reason
+  FROM duplicates d
+ WHERE d.same_name > 1
+UNION ALL
+SELECT 'phoenix_kit_ai_endpoints'::text AS relation, p.uuid AS row_uuid,
+       CASE WHEN p.integration IS NOT NULL THEN 'pin' ELSE 'leave_unpinned' END AS action,
+       '{"integration_uuid": null}'::jsonb AS before,
+       jsonb_build_object('integration_uuid', p.integration) AS after,
+       CASE WHEN p.rule = 'exact' AND p.integration IS NOT NULL
+            THEN format('exact key: provider %s names the settings row integration:%s (uuid %s)', quote_literal(p.provider), p.provider, p.integration)
+            WHEN p.rule = 'exact'
+            THEN format('no settings row has the key integration:%s; re-pick the integration in the endpoint form', p.provider)
+            WHEN p.rule = 'uuid' AND p.integration IS NOT NULL
+            THEN format('uuid: provider is the uuid of the integration row %s', p.integration)
+            WHEN p.rule = 'uuid'
+            THEN format('provider %s is a uuid, but no integration row has it; re-pick the integration in the endpoint form', p.provider)
+            WHEN p.rule = 'latest' AND p.integration IS NOT NULL
+            THEN format('latest validated: %s (last_validated_at %s)%s', w.key, COALESCE(w.validated_raw::text, 'missing'),
+                        CASE WHEN w.candidates = 1 THEN format(', the only candidate integration:%s:*', p.provider)
+                             ELSE format(', chosen over %s other candidate(s); runner-up %s (last_validated_at %s)',
+                                         w.candidates - 1, ru.key, COALESCE(ru.validated_raw::text, 'missing')) END)
+            WHEN p.rule = 'latest'
+            THEN format('no settings row has a key integration:%s:<name> (a legacy integration:%s row is not a candidate); re-pick the integration in the endpoint form', p.provider, p.provider)
+            ELSE 'provider is empty: there is nothing to pin it by; re-pick the integration in the endpoint form'
+       END AS reason
+  FROM planned p
+  LEFT JOIN duplicates d ON d.uuid = p.uuid
+  LEFT JOIN ranked w ON p.rule = 'latest' AND w.provider = p.provider AND w.rn = 1
+  LEFT JOIN ranked ru ON p.rule = 'latest' AND ru.provider = p.provider AND ru.rn = 2
+ WHERE COALESCE(d.same_name, 1) = 1

@@ -1,0 +1,45 @@
+-- V114 up, row by row, for pk_migration_plan: every integration row with the values the
+-- rewrite gives it (its plan, v114_up_plan.sql) or why it stops the migration. Read-only.
+-- `before`/`after` hold exactly the columns that change: key, and module and value_json
+-- where they change.
+WITH planned AS (
+    @plan@
+), key_taken AS (
+    -- As in v114_up_preflight.sql: uuid-shaped keys, by two range scans of the key index.
+    SELECT k.key AS uuid_text, k.holder
+      FROM (SELECT k.key::text AS key, k.uuid AS holder FROM @settings@ k
+             WHERE k.key ~>=~ '0' AND k.key ~<~ ':'
+               AND k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            UNION ALL
+            SELECT k.key::text, k.uuid FROM @settings@ k
+             WHERE k.key ~>=~ 'a' AND k.key ~<~ 'g'
+               AND k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') k
+)
+SELECT 'phoenix_kit_settings'::text AS relation, p.uuid AS row_uuid,
+       CASE WHEN p.blocked IS NOT NULL THEN 'blocked' ELSE 'rewrite' END AS action,
+       CASE WHEN p.blocked IS NULL THEN
+            jsonb_build_object('key', p.key)
+            || CASE WHEN p.module_set THEN jsonb_build_object('module', p.module) ELSE '{}' END
+            || CASE WHEN p.value_json IS DISTINCT FROM p.new_value_json THEN jsonb_build_object('value_json', p.value_json) ELSE '{}' END
+       END AS before,
+       CASE WHEN p.blocked IS NULL THEN
+            jsonb_build_object('key', p.new_key)
+            || CASE WHEN p.module_set THEN jsonb_build_object('module', p.new_module) ELSE '{}' END
+            || CASE WHEN p.value_json IS DISTINCT FROM p.new_value_json THEN jsonb_build_object('value_json', p.new_value_json) ELSE '{}' END
+       END AS after,
+       COALESCE(p.blocked,
+                concat_ws('; ', format('key %s becomes the row''s uuid', p.key),
+                          CASE WHEN p.provider_filled THEN format('provider filled from the key: %s', p.new_provider) END,
+                          CASE WHEN p.provider_repaired THEN format('provider repaired from %s to %s (the old composite storage form)', quote_literal(p.jp), quote_literal(p.new_provider)) END,
+                          CASE WHEN p.name_filled THEN format('name filled from the key: %s', p.new_name) END,
+                          CASE WHEN p.module_set THEN format('module set to integrations (was %s)', COALESCE(quote_literal(p.module), 'NULL')) END,
+                          CASE WHEN p.vj_type IS NULL OR p.vj_type = 'null' THEN 'value_json was null and becomes an object' END)) AS reason
+  FROM (SELECT pl.*,
+               CASE WHEN pl.bad_shape THEN format('22023: value_json is a JSON %s, not an object', pl.vj_type)
+                    WHEN pl.bad_fields THEN format('22023: provider is %s, name is %s in value_json; each must be a string',
+                                                   COALESCE('a JSON ' || pl.p_type, 'missing'), COALESCE('a JSON ' || pl.n_type, 'missing'))
+                    WHEN pl.new_provider IS NULL THEN '22023: no provider: the key has none and value_json has no usable one'
+                    WHEN kt.holder IS NOT NULL THEN format('23505: its new key %s is already held by the row with uuid %s', pl.uuid, kt.holder)
+               END AS blocked
+          FROM planned pl
+          LEFT JOIN key_taken kt ON kt.uuid_text = pl.uuid::text) p

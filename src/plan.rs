@@ -1,0 +1,149 @@
+//! `pk_migration_plan(migration, prefix)`: what a migration would do if run now with
+//! `force => true`, row by row (docs/behaviour.md §12). It is the migration's own `plan` — the
+//! same plan query the migration applies and verifies (`sql/queries/<migration>_plan.sql`) —
+//! read through a per-row preview (`<migration>_preview.sql`), so the two cannot disagree.
+//!
+//! Streaming: the Rust side only checks the arguments, resolves the schema and collects the
+//! blockers that are not rows (a table's kind, privileges, the version comment, …); it returns
+//! one SQL statement that a PL/pgSQL wrapper runs with RETURN QUERY EXECUTE. Rows flow from
+//! the executor into PostgreSQL's tuplestore (spilled to disk past work_mem), never into Rust
+//! memory. Read-only: SELECTs only, no lock stronger than ACCESS SHARE, no transaction id, so
+//! it works in a READ ONLY transaction and on a hot standby.
+use crate::errors::{Code, MigError, OrRaise};
+use crate::guard;
+use crate::runner::{self, Migration};
+use crate::target::{Table, Target};
+use crate::{v107, v114};
+use pgrx::prelude::*;
+use pgrx::spi::quote_literal;
+
+/// The plan of `migration` as one SQL statement yielding
+/// `(relation text, row_uuid uuid, action text, before jsonb, after jsonb, reason text)`.
+#[pg_extern(volatile, parallel_unsafe, security_invoker, schema = "phoenix_kit_mig_internal")]
+#[search_path(pg_catalog, pg_temp)]
+fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> String {
+    let migration = runner::require(migration, "migration");
+    let prefix = runner::require(prefix, "prefix");
+    let target = Target::resolve(prefix, &[]).or_raise();
+    match migration {
+        "v107_up" => plan_query::<v107::Up>(&target),
+        "v107_down" => plan_query::<v107::Down>(&target),
+        "v114_up" => plan_query::<v114::Up>(&target),
+        "v114_down" => plan_query::<v114::Down>(&target),
+        other => MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(other)))
+            .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")
+            .raise(),
+    }
+}
+
+extension_sql!(
+    r#"
+CREATE FUNCTION pk_migration_plan(migration text, prefix text DEFAULT 'public')
+RETURNS TABLE (relation text, row_uuid uuid, action text, before jsonb, after jsonb, reason text)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET enable_nestloop = off
+SET jit = off
+AS $fn$
+BEGIN
+  RETURN QUERY EXECUTE phoenix_kit_mig_internal.pk_plan_query(migration::text, prefix::text);
+END
+$fn$;
+COMMENT ON FUNCTION pk_migration_plan(text, text) IS
+    'What a migration would do if run now with force => true, row by row: rewrite, pin, leave_unpinned, unpin, blocked, ddl, stamp. Read-only.';
+"#,
+    name = "pk_migration_plan",
+    requires = [pk_plan_query]
+);
+
+/// One row of the plan that is not a table row: a blocker, a schema step or the stamp.
+struct Step {
+    relation: Table,
+    action: &'static str,
+    before: Option<String>,
+    after: Option<String>,
+    reason: String,
+}
+
+impl Step {
+    fn sql(&self) -> String {
+        let json = |j: &Option<String>| j.as_ref().map_or("NULL::jsonb".to_string(), |j| format!("{}::jsonb", quote_literal(j)));
+        format!(
+            "SELECT {}::text, NULL::uuid, {}::text, {}, {}, {}::text",
+            quote_literal(self.relation.name()),
+            quote_literal(self.action),
+            json(&self.before),
+            json(&self.after),
+            quote_literal(&self.reason)
+        )
+    }
+}
+
+fn blocked(relation: Table, e: &MigError) -> Step {
+    let mut reason = format!("{}: {}", e.sqlstate(), e.message);
+    if let Some(detail) = &e.detail {
+        reason.push_str(&format!(" — {}", detail.replace('\n', "; ")));
+    }
+    Step { relation, action: "blocked", before: None, after: None, reason }
+}
+
+fn plan_query<M: Migration>(t: &Target) -> String {
+    let spec = &M::SPEC;
+    let main_table = spec.locks[0].0;
+    // A missing table is an error, as for the migration itself (§12); anything else about the
+    // tables is a blocked row.
+    for table in spec.tables() {
+        if let Err(e) = t.check_relation(table) {
+            if e.code == Code::ERRCODE_UNDEFINED_TABLE {
+                e.raise()
+            }
+        }
+    }
+    let mut first: Vec<Step> = Vec::new();
+    let mut last: Vec<Step> = Vec::new();
+    let relation_errors: Vec<(Table, MigError)> =
+        spec.tables().filter_map(|table| t.check_relation(table).err().map(|e| (table, e))).collect();
+    for (table, e) in &relation_errors {
+        first.push(blocked(*table, e));
+    }
+    let mut preview = None;
+    if relation_errors.is_empty() {
+        for e in t.access_blockers(spec.privileges, spec.name) {
+            first.push(blocked(main_table, &e));
+        }
+        let version = guard::read_version(t);
+        match &version {
+            Err(e) => first.push(blocked(Table::Kit, e)),
+            Ok(v) => {
+                if let Some(stamp) = spec.rule.stamp_after(*v) {
+                    last.push(Step {
+                        relation: Table::Kit,
+                        action: "stamp",
+                        before: Some(serde_json::json!({ "version": v }).to_string()),
+                        after: Some(serde_json::json!({ "version": stamp }).to_string()),
+                        reason: format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)),
+                    });
+                }
+            }
+        }
+        if spec.locks.iter().all(|(table, _)| t.can_read(*table)) {
+            let plan = M::plan(t);
+            for e in &M::blockers(&plan)[M::row_blockers(&plan)..] {
+                first.push(blocked(main_table, e));
+            }
+            for (table, statement) in M::ddl(t, &plan) {
+                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: statement });
+            }
+            preview = Some(M::preview_sql(t, &plan));
+        }
+    }
+    let mut parts: Vec<String> = first.iter().map(Step::sql).collect();
+    if let Some(rows) = preview {
+        parts.push(format!("SELECT * FROM ({rows}) preview"));
+    }
+    parts.extend(last.iter().map(Step::sql));
+    if parts.is_empty() {
+        return "SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false".into();
+    }
+    parts.join("\nUNION ALL\n")
+}
