@@ -27,6 +27,8 @@
 #   A  SELECT pk_migrate_…('public')                       bench/sql/variants/<m>.ext.sql
 #   B  upstream's migration as plain SQL (facts §5, §7)   bench/sql/variants/<m>.upstream.sql
 #   C  the floor: least work reaching the same keys/columns bench/sql/variants/<m>.floor.sql
+#   P  SELECT count(*) FROM pk_migration_plan(…), the preview bench/sql/variants/<m>.plan.sql
+#      (where that file exists: v114_up, v107_up); it changes nothing
 #
 # Cluster: scripts/pgcluster.sh's (PK_CLUSTER_DIR, PK_SOCKET_DIR, PK_PGPORT are honoured; it
 # is started if needed and left running). Data templates are databases named pkb_t_*.
@@ -42,7 +44,7 @@ RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 
 
 orig_args="$*"
 mode=full sizes="" v107_sizes="" rounds="" seed=42 only="v114_up,v114_down,v107_up,v107_down"
-out="" rebuild=0 install=auto drop_templates=0 variants="A B C"
+out="" rebuild=0 install=auto drop_templates=0 variants="A B C P"
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) mode=smoke ;;
@@ -57,7 +59,7 @@ while [ $# -gt 0 ]; do
     --no-install) install=no ;;
     --keep-templates) drop_templates=0 ;;
     --drop-templates) drop_templates=1 ;;
-    --with-proposed) variants="A B C D" ;;
+    --with-proposed) variants="A B C P D" ;;
     -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -275,6 +277,7 @@ run_one() {
     B) file=bench/sql/variants/$mig.upstream.sql ;;
     C) file=bench/sql/variants/$mig.floor.sql ;;
     D) file=bench/sql/proposed/$mig.sql; load=true ;;
+    P) file=bench/sql/variants/$mig.plan.sql; load=true ;;
   esac
   local attempt=0 setups=0 status ms fp so_before so_after
   while :; do
@@ -316,7 +319,10 @@ run_one() {
   psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null
   # Agreement with A's end state (A runs first in each round).
   local agree=yes k
-  if [ "$status" = ok ]; then
+  if [ "$status" = ok ] && [ "$variant" = P ]; then
+    # The preview changes nothing: its end state is the template's (fingerprint not compared).
+    agree=yes
+  elif [ "$status" = ok ]; then
     if [ "$variant" = A ]; then
       if [ -n "${first_fp[$mig:$n]:-}" ]; then
         for k in $(agree_keys "$mig" B); do
@@ -367,6 +373,7 @@ for mig in ${only//,/ }; do
     for round in $(seq "$rounds"); do
       for variant in $variants; do
         [ "$variant" != D ] || [ -f "bench/sql/proposed/$mig.sql" ] || continue
+        [ "$variant" != P ] || [ -f "bench/sql/variants/$mig.plan.sql" ] || continue
         run_one "$mig" "$n" "$e" "$round" "$variant"
       done
     done

@@ -109,6 +109,31 @@ SELECT format('| %s linear: 10× rows ≤ 12× time (A, %s → %s rows) | %s | %
   FROM wide w JOIN wide w2 ON w2.migration = w.migration AND w2.rows = w.rows * 10
  ORDER BY w.ord, w.rows;
 
+SELECT format('| pk_migration_plan(%s) ≤ 1.5× the migration (at %s rows) | %s | %s |', w.migration, w.rows,
+              pg_temp.ratio(p.med, (w.sa).med),
+              CASE WHEN (w.migration = 'v114_up' AND w.rows < 1000000) OR (w.migration = 'v107_up' AND w.endpoints < 100000)
+                   THEN 'n/a (judged at 10^6 settings rows / 10^5 endpoints)' ELSE pg_temp.verdict(p.med / NULLIF((w.sa).med, 0) <= 1.5) END)
+  FROM top w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
+ ORDER BY w.ord;
+SELECT format('| pk_migration_plan(%s) backend memory growth ≤ 64 MiB (at %s rows) | private %s MiB | %s |', w.migration, w.rows,
+              pg_temp.mib(p.anon_growth_kb), pg_temp.verdict(p.anon_growth_kb <= 64 * 1024))
+  FROM top w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
+ ORDER BY w.ord;
+
+SELECT count(*) > 0 AS has_p FROM runs WHERE variant = 'P' \gset
+\if :has_p
+\echo ''
+\echo '## P: the plan preview, SELECT count(*) FROM pk_migration_plan(…) (same run, same copies)'
+\echo ''
+\echo '| migration | settings rows | endpoints | P plan ms | A migration ms | P/A | P private +MiB | P VmHWM +MiB |'
+\echo '|---|--:|--:|--:|--:|--:|--:|--:|'
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', w.migration, w.rows, CASE WHEN w.migration LIKE 'v107%' THEN w.endpoints::text ELSE '–' END,
+              pg_temp.cell(p), pg_temp.cell(w.sa), pg_temp.ratio(p.med, (w.sa).med),
+              pg_temp.mib(p.anon_growth_kb), pg_temp.mib(p.hwm_growth_kb))
+  FROM wide w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
+ ORDER BY w.ord, w.rows;
+\endif
+
 SELECT count(*) > 0 AS has_d FROM runs WHERE variant = 'D' \gset
 \if :has_d
 \echo ''
