@@ -27,11 +27,20 @@ SELECT name, provider FROM phoenix_kit_ai_endpoints ORDER BY sort_order;
 \echo
 \echo '== pk_migration_status(): what can run now, and what would stop it (as a table; it returns jsonb)'
 SELECT pk_migration_status()->'version' AS recorded_version;
-SELECT m.key AS migration, m.value->'can_run' AS can_run, m.value->'stamps' AS stamps,
+SELECT m.key AS migration, m.value->'can_run' AS can_run, m.value->'stamps' AS stamps, m.value->'pending' AS pending,
        b.value->>'sqlstate' AS blocker_sqlstate, b.value->>'message' AS blocker
   FROM jsonb_each(pk_migration_status()->'migrations') m
   LEFT JOIN LATERAL jsonb_array_elements(m.value->'blockers') b ON true
  ORDER BY 1;
+
+\echo
+\echo '== pk_migration_plan(''v107_up''): every endpoint before it is pinned, with the rule that decides'
+\echo '   and, for the "latest validated" guess, the chosen row, the other candidates and the runner-up'
+SELECT p.action, e.name, e.provider, s.key AS pinned_to, p.reason
+  FROM pk_migration_plan('v107_up') p
+  LEFT JOIN phoenix_kit_ai_endpoints e ON e.uuid = p.row_uuid
+  LEFT JOIN phoenix_kit_settings s ON s.uuid = (p.after->>'integration_uuid')::uuid
+ ORDER BY p.action, e.sort_order;
 
 \echo
 \echo '== A dry run of V107 up: the full migration, rolled back'
@@ -53,6 +62,11 @@ SELECT pk_migrate_v114_up();
 \set ON_ERROR_STOP on
 \echo '(the application runs V108..V113 here; the demo only stamps the version)'
 COMMENT ON TABLE phoenix_kit IS '113';
+
+\echo
+\echo '== pk_migration_plan(''v114_up''): each settings row's key before and after, and what is filled or repaired'
+SELECT p.action, p.before->>'key' AS key_before, p.after->>'key' AS key_after, p.reason
+  FROM pk_migration_plan('v114_up') p ORDER BY p.action, key_before;
 
 \echo
 \echo '== V114 up: uuid-only keys, provider and name moved into value_json'

@@ -216,12 +216,21 @@ impl Migration for Up {
             runner::drop_stage();
             return checked;
         }
-        Spi::connect_mut(|c| {
+        let (rewritten, wrong, wrong_uuids) = Spi::connect_mut(|c| {
             let table = c.update(sql::fill(query_file!("v114_up_apply"), t, None).as_str(), None, &[])?.first();
             let row = Row(&table);
-            Ok::<_, pgrx::spi::Error>((row.count("rewritten"), row.count("wrong"), row.lines("wrong_rows")))
+            Ok::<_, pgrx::spi::Error>((row.count("rewritten"), row.count("wrong"), row.get::<Vec<pgrx::Uuid>>("wrong_uuids").unwrap_or_default()))
         })
-        .expect("V114 up rewrite")
+        .expect("V114 up rewrite");
+        if wrong == 0 {
+            return (rewritten, 0, Vec::new());
+        }
+        let lines = Spi::connect(|c| {
+            let table = c.select(sql::fill(query_file!("v114_up_wrong"), t, None).as_str(), None, &[wrong_uuids.into()])?.first();
+            Ok::<_, pgrx::spi::Error>(Row(&table).lines("wrong_rows"))
+        })
+        .expect("V114 up verify");
+        (rewritten, wrong, lines)
     }
 
     fn verify(t: &Target, plan: &UpPlan, (rewritten, wrong, wrong_rows): Self::Applied) -> Result<V114UpOutcome, MigError> {

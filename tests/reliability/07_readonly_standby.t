@@ -33,11 +33,23 @@ SELECT concat_ws(',', pk_migration_status('$s') ->> 'version', pk_migration_stat
                  pk_migration_status('$s7') #>> '{migrations,v107_up,can_run}', (txid_current_if_assigned() IS NULL)::text);
 COMMIT;")
 is "$got" "113,true,true,true" "BEGIN READ ONLY: pk_migration_status works (and assigns no transaction id)"
+# pk_migration_plan (§12): the same plan a run would apply, read-only.
+plan_sig() { # MIGRATION SCHEMA: the plan as one md5 over its rows, and its row count
+  printf "SELECT md5(string_agg(concat_ws('|', relation, row_uuid, action, before, after, reason), E'\\n' ORDER BY relation, row_uuid, action, reason)) || ',' || count(*)
+            FROM pk_migration_plan('%s', '%s')" "$1" "$2"
+}
+plan114=$(q "$(plan_sig v114_up "$s")"); plan107=$(q "$(plan_sig v107_up "$s7")")
+got=$(q "BEGIN READ ONLY; $(plan_sig v114_up "$s"); $(plan_sig v107_up "$s7");
+         SELECT string_agg(DISTINCT mode, ',') FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation'
+            AND relation IN ('$s.phoenix_kit_settings'::regclass, '$s7.phoenix_kit_ai_endpoints'::regclass);
+         SELECT txid_current_if_assigned() IS NULL; COMMIT;" | tr '\n' ' ')
+is "$got" "$plan114 $plan107 AccessShareLock t " "BEGIN READ ONLY: pk_migration_plan works, holds ACCESS SHARE only, assigns no transaction id"
+like "$plan114" ',9$' "the plan of V114 up has the 8 rewrites and the stamp"
 is "$(fingerprint "$s")" "$fp" "nothing changed in $s"
 is "$(fingerprint "$s7")" "$fp7" "nothing changed in $s7"
 
 # ------------------------------------------------------------------ hot standby
-STANDBY_CHECKS=12
+STANDBY_CHECKS=13
 skip_reason=
 if [ "${PK_REL_NO_STANDBY:-0}" = 1 ]; then
   skip_reason="PK_REL_NO_STANDBY=1"
@@ -103,6 +115,8 @@ is "$(sbq "SELECT concat_ws(',', pk_migration_status('$s') ->> 'version', pk_mig
   "pk_migration_status works on the standby"
 is "$(sbq "SELECT provider || '|' || name FROM pk_parse_integration_key('integration:openrouter:team:eu')")" "openrouter|team:eu" \
   "pk_parse_integration_key works on the standby"
+is "$(sbq "$(plan_sig v114_up "$s")") $(sbq "$(plan_sig v107_up "$s7")")" "$plan114 $plan107" \
+  "pk_migration_plan works on the standby and shows the primary's plan, row for row"
 for c in "${calls[0]}" "${calls[1]}" "${calls[3]}" "${calls[5]}"; do
   st=$(sb_state "$c")
   is "$st" 25006 "on the standby: $c -> 25006"
