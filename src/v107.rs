@@ -347,17 +347,8 @@ impl Migration for Up {
             .hint("Something besides the migration (an event trigger?) changed the schema; nothing was changed. Fix it, then run pk_migrate_v107_up again."));
         }
         outcome.left_unpinned = Spi::connect(|c| {
-            c.select(
-                format!(
-                    "SELECT COALESCE(jsonb_agg(jsonb_build_object('uuid', uuid, 'name', name, 'provider', provider) ORDER BY name, uuid), '[]')
-                       FROM {endpoints} WHERE integration_uuid IS NULL"
-                )
-                .as_str(),
-                None,
-                &[],
-            )?
-            .first()
-            .get_one::<JsonB>()
+            let table = c.select(sql::fill(query_file!("v107_up_unpinned"), t, None).as_str(), None, &[])?.first();
+            Ok::<_, pgrx::spi::Error>(Row(&table).get::<JsonB>("left_unpinned"))
         })
         .expect("unpinned endpoints")
         .and_then(|j| serde_json::from_value::<Vec<UnpinnedEndpoint>>(j.0).ok())
@@ -413,7 +404,8 @@ impl Migration for Down {
             );
         }
         let pins = Spi::connect(|c| {
-            c.select(format!("SELECT count(integration_uuid) FROM {endpoints}").as_str(), None, &[])?.first().get_one::<i64>()
+            let table = c.select(sql::fill(query_file!("v107_down_pins"), t, None).as_str(), None, &[])?.first();
+            Ok::<_, pgrx::spi::Error>(Row(&table).get::<i64>("pins"))
         })
         .expect("count pins")
         .unwrap_or(0);
