@@ -5,6 +5,9 @@
 #                                   fails or the extension's end state differs from upstream's
 #                                   (or the floor's) where they must agree. Uses the installed
 #                                   build (installs one only when none is installed).
+#   scripts/bench.sh --real-size    PhoenixKit's real sizes: 10^3 settings rows, 10^2 endpoints,
+#                                   15 rounds, all four migrations (each timed run is a new
+#                                   connection that loads the library: BEGIN, the call, COMMIT)
 #   scripts/bench.sh [--full]       the real benchmark: release build, V114 up/down at 10^4,
 #                                   10^5, 10^6 settings rows; V107 up/down at 10^5 and 10^6
 #                                   settings rows with 10^4 / 10^5 endpoints; 3 rounds.
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --smoke) mode=smoke ;;
     --full) mode=full ;;
+    --real-size) mode=full; sizes=1000; v107_sizes=1000; rounds=15 ;;
     --sizes) sizes=$2; shift ;;
     --v107-sizes) v107_sizes=$2; shift ;;
     --rounds) rounds=$2; shift ;;

@@ -69,18 +69,8 @@ impl VersionRule {
 
 /// The recorded version: the table comment as an integer; no comment means 1.
 pub fn read_version(target: &Target) -> MigResult<i32> {
-    let comment: Option<String> = Spi::connect(|c| {
-        c.select(
-            "SELECT (SELECT pg_catalog.obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c
-                       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = $1 AND c.relname = 'phoenix_kit')",
-            None,
-            &[target.schema.as_str().into()],
-        )?
-        .first()
-        .get_one::<String>()
-    })
-    .expect("catalog lookup");
+    // Read with the target's catalog facts (under the migration's locks for a run).
+    let comment = target.version_comment();
     match comment {
         None => Ok(1),
         Some(text) => text.trim().parse::<i32>().map_err(|_| {

@@ -106,7 +106,8 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
     let started = Instant::now();
     refuse_read_only(spec, prefix);
     refuse_transaction_snapshot(spec);
-    let target = resolve_for::<M>(prefix).or_raise();
+    // Refused early, before waiting for any lock: a run that cannot succeed.
+    let mut target = resolve_for::<M>(prefix).or_raise();
     refuse_if_blocked(&target.access_blockers(spec.privileges, spec.name), spec, &target);
 
     let steps = || {
@@ -115,17 +116,25 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
             // The caller's lock_timeout applies (55P03, nothing changed).
             Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).expect("LOCK TABLE");
         }
-        let before = guard::read_version(&target).or_raise();
-        spec.rule.check(spec.name, &target, before, force).or_raise();
-        let plan = M::plan(&target);
-        refuse_if_blocked(M::blockers(&plan), spec, &target);
-        let applied = M::apply(&target, &plan);
-        let outcome = M::verify(&target, &plan, applied).or_raise();
+        // Under the locks the tables' kind, rules, triggers, policies and privileges can no
+        // longer change: read them again, so the checks hold for what the run relies on.
+        target.refresh();
+        for table in spec.tables() {
+            target.check_relation(table).or_raise();
+        }
+        refuse_if_blocked(&target.access_blockers(spec.privileges, spec.name), spec, &target);
+        let target = &target;
+        let before = guard::read_version(target).or_raise();
+        spec.rule.check(spec.name, target, before, force).or_raise();
+        let plan = M::plan(target);
+        refuse_if_blocked(M::blockers(&plan), spec, target);
+        let applied = M::apply(target, &plan);
+        let outcome = M::verify(target, &plan, applied).or_raise();
         let mut report = Report::new(spec.name, prefix, before, dry_run);
         report.set_outcome(&outcome);
         let after = match spec.rule.stamp_after(before) {
             Some(v) => {
-                guard::write_version(&target, v);
+                guard::write_version(target, v);
                 v
             }
             None => before,
@@ -180,14 +189,7 @@ pub fn restore_deferred_triggers(names: &[String]) {
 /// With user triggers on the table the plan is kept in a temporary table for the verify step,
 /// which needs TEMPORARY on the database (PUBLIC has it by default): 42501 up front otherwise.
 pub fn staging_blocker(t: &Target, table: Table, migration: &str) -> Option<MigError> {
-    let allowed = Spi::connect(|c| {
-        c.select("SELECT pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY')", None, &[])?
-            .first()
-            .get_one::<bool>()
-    })
-    .expect("privilege lookup")
-    .unwrap_or(false);
-    (!allowed).then(|| {
+    (!t.temp_allowed()).then(|| {
         MigError::new(
             Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
             format!("{migration} needs TEMPORARY on this database: {} has triggers of its own, so the plan is kept for the verify step", t.qualified(table)),

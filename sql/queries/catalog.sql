@@ -1,0 +1,54 @@
+-- Everything the runner needs to know about the schema and its three tables, in one read:
+-- what each relation is (§11.1), its columns, the caller's privileges (§11.7) and whether
+-- row-level security applies to the caller (§11.2), its unique indexes and triggers. Read once
+-- before the locks (to refuse early, without waiting) and again under them (what the run then
+-- relies on cannot change any more). Read-only; relations are looked up by name and judged
+-- by oid, so nothing here needs USAGE on the schema.
+--   $1  the schema name
+--   $2  the table names, in the order the caller wants them back
+SELECT t.name AS table_name,
+       c.oid IS NOT NULL AS present,
+       c.relkind::text AS relkind,
+       COALESCE(c.relispartition OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid), false) AS has_parent,
+       COALESCE(EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid), false) AS has_children,
+       (SELECT pg_catalog.array_agg(r.rulename::text ORDER BY r.rulename) FROM pg_catalog.pg_rewrite r
+         WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN') AS rules,
+       (SELECT pg_catalog.array_agg(a.attname::text || '=' || CASE
+                 WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
+                                     'pg_catalog.bpchar'::pg_catalog.regtype) THEN 'text'
+                 ELSE pg_catalog.format_type(a.atttypid, NULL) END)
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+       (SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
+                    THEN a.atttypmod - 4 END
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'key' AND NOT a.attisdropped) AS key_max,
+       (SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
+                    THEN a.atttypmod - 4 END
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'module' AND NOT a.attisdropped) AS module_max,
+       COALESCE(pg_catalog.has_table_privilege(c.oid, 'SELECT'), false) AS can_select,
+       COALESCE(pg_catalog.has_table_privilege(c.oid, 'UPDATE'), false) AS can_update,
+       COALESCE(pg_catalog.has_table_privilege(c.oid, 'UPDATE, DELETE, TRUNCATE'), false) AS can_lock_share,
+       COALESCE(pg_catalog.pg_has_role(c.relowner, 'USAGE'), false) AS is_owner,
+       COALESCE(pg_catalog.has_schema_privilege(c.relnamespace, 'CREATE'), false) AS can_create_in_schema,
+       COALESCE(c.relkind IN ('r', 'p') AND pg_catalog.row_security_active(c.oid), false) AS rls_active,
+       -- A valid, immediate, non-partial unique index on exactly that column rules duplicates
+       -- out at every moment; a deferrable one does not.
+       EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
+                WHERE i.indrelid = c.oid AND a.attname = 'uuid' AND i.indisunique AND i.indimmediate AND i.indisvalid
+                  AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS uuid_unique,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
+                WHERE i.indrelid = c.oid AND a.attname = 'key' AND i.indisunique AND i.indimmediate AND i.indisvalid
+                  AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS key_unique,
+       -- Triggers of the table's users (not PostgreSQL's own for constraints) that fire on UPDATE.
+       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+                WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D' AND (g.tgtype & 16) <> 0) AS user_update_triggers,
+       (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(kn.nspname) || '.' || pg_catalog.quote_ident(k.conname) ORDER BY k.conname)
+          FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace kn ON kn.oid = k.connamespace
+         WHERE k.conrelid = c.oid AND k.condeferrable AND k.condeferred AND k.contype = 't') AS deferred_triggers,
+       CASE WHEN t.name = 'phoenix_kit' THEN pg_catalog.obj_description(c.oid, 'pg_class') END AS comment,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_namespace s WHERE s.nspname = $1) AS schema_present,
+       COALESCE((SELECT pg_catalog.has_schema_privilege(s.oid, 'USAGE') FROM pg_catalog.pg_namespace s WHERE s.nspname = $1), false) AS schema_usage,
+       pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') AS temp_allowed
+  FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS t(name, ord)
+  LEFT JOIN (pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)
+         ON n.nspname = $1 AND c.relname = t.name
+ ORDER BY t.ord
