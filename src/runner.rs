@@ -60,6 +60,11 @@ pub trait Migration {
     /// Read-only: every blocker of the pre-flight and what a run would change. Runs under the
     /// migration's locks, and without them for `pk_migration_status`.
     fn plan(t: &Target) -> Self::Plan;
+    /// The plan a run needs: the same blockers, but the run may leave out what only status
+    /// and the preview report (e.g. counts that the run's own statement establishes).
+    fn plan_for_run(t: &Target) -> Self::Plan {
+        Self::plan(t)
+    }
     fn blockers(plan: &Self::Plan) -> &[MigError];
     /// How many rows a run now would change.
     fn pending(plan: &Self::Plan) -> i64;
@@ -126,7 +131,7 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         let target = &target;
         let before = guard::read_version(target).or_raise();
         spec.rule.check(spec.name, target, before, force).or_raise();
-        let plan = M::plan(target);
+        let plan = M::plan_for_run(target);
         refuse_if_blocked(M::blockers(&plan), spec, target);
         let applied = M::apply(target, &plan);
         let outcome = M::verify(target, &plan, applied).or_raise();
