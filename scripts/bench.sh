@@ -35,7 +35,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
-PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_BIN=${PK_PG_BIN:-$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")/bin}
+export PK_PG_BIN=$PG_BIN PK_PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
 PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
 SO=$("$PG_CONFIG" --pkglibdir)/phoenix_kit_mig.so
 RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 MB

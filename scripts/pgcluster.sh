@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL 15 cluster for demos, psql-level tests and benchmarks.
+# A throwaway PostgreSQL cluster (any major of the matrix; 15 by default) for demos, psql-level
+# tests and benchmarks.
 #
 #   scripts/pgcluster.sh start        initdb if needed, then start (no-op when already running)
 #   scripts/pgcluster.sh stop         fast shutdown (no-op when not running)
@@ -13,13 +14,16 @@
 #   PK_SOCKET_DIR   unix socket directory                [/tmp/phoenix_kit_mig]
 #   PK_PGPORT       port (names the socket file only)    [54329]
 #   PK_PG_USER      OS user running the server when the caller is root [pgtest]
-#   PK_PG_BIN       PostgreSQL server binaries           [/usr/lib/postgresql/15/bin]
+#   PK_PG_MAJOR     major whose project-owned tree runs the server [15]
+#   PK_PG_BIN       PostgreSQL server binaries  [that tree's bin/, scripts/pgmajors.sh root]
+#   (scripts/pgmajors.sh env NN prints all of these for major NN's own cluster.)
 #
 # The server log is $PK_CLUSTER_DIR/../server.log. The cluster is NOT durable (fsync=off):
 # never point PK_CLUSTER_DIR at data you care about.
 set -euo pipefail
 
-PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_BIN=${PK_PG_BIN:-$("$(dirname "$0")/pgmajors.sh" root "${PK_PG_MAJOR:-15}")/bin}
+[ -x "$PG_BIN/postgres" ] || { printf 'pgcluster: error: %s\n' "no PostgreSQL in $PG_BIN (scripts/setup.sh)" >&2; exit 1; }
 DATA_DIR=${PK_CLUSTER_DIR:-/tmp/phoenix_kit_mig/cluster}
 SOCK_DIR=${PK_SOCKET_DIR:-/tmp/phoenix_kit_mig}
 PORT=${PK_PGPORT:-54329}
@@ -134,6 +138,9 @@ log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
 log_timezone = 'UTC'
 timezone = 'UTC'
+# Two-phase commit: the psql-level suite holds a lock in a prepared transaction to play a
+# second session (no contrib needed, so it runs on every major).
+max_prepared_transactions = 10
 EOF
 }
 
