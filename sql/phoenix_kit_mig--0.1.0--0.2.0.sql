@@ -1,0 +1,26 @@
+-- phoenix_kit_mig 0.1.0 -> 0.2.0 (ALTER EXTENSION phoenix_kit_mig UPDATE TO '0.2.0').
+--
+-- PROVISIONAL. cargo-pgrx copies this file (sql/phoenix_kit_mig--*--*.sql) into the extension
+-- directory beside the 0.2.0 install script, and the packages carry it.
+--
+-- The rule: after this script, a database updated from 0.1.0 holds exactly what a fresh
+-- CREATE EXTENSION at 0.2.0 holds — every function of the extension with its signature,
+-- return type, volatility, strictness, parallel safety, SECURITY DEFINER, SET options,
+-- comment, schema and privileges — while the privileges an operator granted (e.g. EXECUTE on
+-- pk_migrate_v114_up to the migration role) survive. tests/reliability/10_upgrade.t checks
+-- this on every major by comparing the catalogs of an updated and a fresh database generically,
+-- so any change of the SQL surface between 0.1.0 and 0.2.0 must be written here:
+--   - a new function: its CREATE FUNCTION from the 0.2.0 install script (and the REVOKE of
+--     sql/finalize.sql when it is a migration function);
+--   - a changed body, volatility, strictness, SET option: CREATE OR REPLACE FUNCTION (keeps
+--     the grants) or ALTER FUNCTION;
+--   - a changed signature or return type: DROP FUNCTION + CREATE FUNCTION, then the REVOKE
+--     again; grants on the old function are lost, so re-grant them from the old ACL first;
+--   - a removed function: ALTER EXTENSION phoenix_kit_mig DROP FUNCTION …; DROP FUNCTION ….
+-- The C symbols named by functions this script does not replace must still exist in the 0.2.0
+-- library, or calls to them fail after the library is replaced.
+--
+-- At the commit that made 0.2.0 the release (branch matrix) the SQL surface of 0.2.0 equals
+-- 0.1.0's (same functions, same attributes, same grants), so there is nothing to change yet.
+
+\echo Use "ALTER EXTENSION phoenix_kit_mig UPDATE TO '0.2.0'" to load this file. \quit
