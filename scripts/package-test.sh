@@ -55,6 +55,14 @@ deb_test() {
   local nn=15 deb=$DIST/postgresql-15-${PKG}_${VERSION}_amd64.deb pkg=postgresql-15-$PKG
   [ -f "$deb" ] || { check 1 "$deb exists (scripts/package.sh 15)"; return; }
   [ -x /usr/lib/postgresql/15/bin/postgres ] || { check 1 "the system PostgreSQL 15 is installed (scripts/setup.sh)"; return; }
+  # Another server run from the system PostgreSQL 15 (someone else's work on a shared machine)
+  # would see the extension change under it: wait until none runs (PK_PACKAGE_TEST_WAIT s).
+  local waited=0 limit=${PK_PACKAGE_TEST_WAIT:-900}
+  while pgrep -f '^/usr/lib/postgresql/15/bin/postgres' >/dev/null; do
+    [ "$waited" -lt "$limit" ] || { check 1 "no other server runs from /usr/lib/postgresql/15/bin (waited $limit s)"; return; }
+    [ "$waited" != 0 ] || say "a server runs from /usr/lib/postgresql/15/bin; waiting for it to stop (up to $limit s)"
+    sleep 5; waited=$((waited + 5))
+  done
   # A leftover of an interrupted run.
   if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then $SUDO dpkg -r "$pkg" >/dev/null; fi
   local files=() f aside
