@@ -24,6 +24,16 @@ set -euo pipefail
 
 PG_BIN=${PK_PG_BIN:-$("$(dirname "$0")/pgmajors.sh" root "${PK_PG_MAJOR:-15}")/bin}
 [ -x "$PG_BIN/postgres" ] || { printf 'pgcluster: error: %s\n' "no PostgreSQL in $PG_BIN (scripts/setup.sh)" >&2; exit 1; }
+# The trees' libpqwalreceiver.so (a standby's connection to its primary) and contrib modules
+# link libpq.so.5 by name: without the tree's lib/ first, the system's older libpq is loaded,
+# which rejects newer connection options (pg_basebackup 17 writes "sslnegotiation" into a
+# standby's primary_conninfo). Not for the system PostgreSQL (/usr/…), which has its own.
+case $PG_BIN in
+  /usr/*) ;;
+  *) if [ -e "$PG_BIN/../lib/libpq.so.5" ]; then
+       export LD_LIBRARY_PATH="$(cd "$PG_BIN/../lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+     fi ;;
+esac
 DATA_DIR=${PK_CLUSTER_DIR:-/tmp/phoenix_kit_mig/cluster}
 SOCK_DIR=${PK_SOCKET_DIR:-/tmp/phoenix_kit_mig}
 PORT=${PK_PGPORT:-54329}

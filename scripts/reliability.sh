@@ -35,6 +35,16 @@ export PK_PGPORT=${PK_PGPORT:-54329}
 export PK_REL_DB=${PK_REL_DB:-pk_reliability}
 PG_BIN=${PK_PG_BIN:-$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")/bin}
 export PK_PG_BIN=$PG_BIN   # the .t files (lib.sh) use this major's psql, pg_dump, pg_ctl …
+# The trees' libpqwalreceiver.so (a standby's connection to its primary) and contrib modules
+# link libpq.so.5 by name: without the tree's lib/ first, the system's older libpq is loaded,
+# which rejects newer connection options (pg_basebackup 17 writes "sslnegotiation" into a
+# standby's primary_conninfo). Not for the system PostgreSQL (/usr/…), which has its own.
+case $PG_BIN in
+  /usr/*) ;;
+  *) if [ -e "$PG_BIN/../lib/libpq.so.5" ]; then
+       export LD_LIBRARY_PATH="$(cd "$PG_BIN/../lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+     fi ;;
+esac
 
 die() { printf 'reliability: error: %s\n' "$*" >&2; exit 2; }
 say() { printf 'reliability: %s\n' "$*"; }
@@ -79,6 +89,11 @@ cleanup() {
 trap cleanup EXIT
 drop_db
 psql_admin -d postgres -c "CREATE DATABASE \"$PK_REL_DB\""
+# The throwaway cluster runs with synchronous_commit = off (scripts/pgcluster.sh); the suite's
+# database does not: 07_readonly_standby.t waits for the standby to replay up to
+# pg_current_wal_lsn(), which with asynchronous commit can lie before the migrations' commit
+# records (it did on PostgreSQL 17: the standby was checked before it had them).
+psql_admin -d postgres -c "ALTER DATABASE \"$PK_REL_DB\" SET synchronous_commit = on"
 psql_admin -d "$PK_REL_DB" -c "CREATE EXTENSION phoenix_kit_mig"
 say "database $PK_REL_DB on $PK_SOCKET_DIR port $PK_PGPORT; running ${#tests[@]} test script(s)"
 
