@@ -51,16 +51,26 @@ regress_on() {
 }
 
 # --- PostgreSQL 15: the .deb into the system PostgreSQL -------------------------------------
+# system_sessions: pids of the client backends (not the auxiliary processes) of every server
+# run from /usr/lib/postgresql/15/bin.
+system_sessions() {
+  local pm
+  for pm in $(pgrep -f '^/usr/lib/postgresql/15/bin/postgres' || true); do
+    pgrep -P "$pm" -a 2>/dev/null | grep -vE 'postgres: (checkpointer|background writer|walwriter|autovacuum launcher|autovacuum worker|logical replication launcher|archiver|stats collector|startup|walreceiver|walsummarizer|io worker)' |
+      awk '{print $1}'
+  done | tr '\n' ' ' | sed 's/ $//'
+}
 deb_test() {
   local nn=15 deb=$DIST/postgresql-15-${PKG}_${VERSION}_amd64.deb pkg=postgresql-15-$PKG
   [ -f "$deb" ] || { check 1 "$deb exists (scripts/package.sh 15)"; return; }
   [ -x /usr/lib/postgresql/15/bin/postgres ] || { check 1 "the system PostgreSQL 15 is installed (scripts/setup.sh)"; return; }
   # Another server run from the system PostgreSQL 15 (someone else's work on a shared machine)
-  # would see the extension change under it: wait until none runs (PK_PACKAGE_TEST_WAIT s).
+  # could load the extension while it is swapped: wait until no such server has a session
+  # (idle servers are fine: files are only ever replaced by rename, never rewritten in place).
   local waited=0 limit=${PK_PACKAGE_TEST_WAIT:-900}
-  while pgrep -f '^/usr/lib/postgresql/15/bin/postgres' >/dev/null; do
-    [ "$waited" -lt "$limit" ] || { check 1 "no other server runs from /usr/lib/postgresql/15/bin (waited $limit s)"; return; }
-    [ "$waited" != 0 ] || say "a server runs from /usr/lib/postgresql/15/bin; waiting for it to stop (up to $limit s)"
+  while [ -n "$(system_sessions)" ]; do
+    [ "$waited" -lt "$limit" ] || { check 1 "no session on a server run from /usr/lib/postgresql/15/bin (waited $limit s: $(system_sessions))"; return; }
+    [ "$waited" != 0 ] || say "sessions on a server run from /usr/lib/postgresql/15/bin ($(system_sessions)); waiting for them to end (up to $limit s)"
     sleep 5; waited=$((waited + 5))
   done
   # A leftover of an interrupted run.
