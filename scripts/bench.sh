@@ -40,7 +40,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
-PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_BIN=${PK_PG_BIN:-$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")/bin}
+export PK_PG_BIN=$PG_BIN PK_PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
 PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
 SO=$("$PG_CONFIG" --pkglibdir)/phoenix_kit_mig.so
 RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 MB
@@ -186,7 +187,11 @@ seal() { psql -d postgres -c "ALTER DATABASE $1 WITH IS_TEMPLATE true ALLOW_CONN
 unseal_drop() {
   psql -d postgres -c "ALTER DATABASE $1 WITH IS_TEMPLATE false" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
 }
-clone() { psql -d postgres -c "CREATE DATABASE $2 TEMPLATE $1 STRATEGY FILE_COPY" >/dev/null; }
+# FILE_COPY (PostgreSQL 15's new default is WAL_LOG, slower for large templates); before 15,
+# file copy is the only strategy and the option does not exist.
+clone_strategy=""
+[ "$(psql -d postgres -Atc 'SHOW server_version_num')" -lt 150000 ] || clone_strategy=" STRATEGY FILE_COPY"
+clone() { psql -d postgres -c "CREATE DATABASE $2 TEMPLATE $1$clone_strategy" >/dev/null; }
 
 build_templates() {
   local n=$1 e=$(( $1 / 10 > 0 ? $1 / 10 : 1 )) t106 t107 t114 started=$SECONDS

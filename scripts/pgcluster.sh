@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL 15 cluster for demos, psql-level tests and benchmarks.
+# A throwaway PostgreSQL cluster (any major of the matrix; 15 by default) for demos, psql-level
+# tests and benchmarks.
 #
 #   scripts/pgcluster.sh start        initdb if needed, then start (no-op when already running)
 #   scripts/pgcluster.sh stop         fast shutdown (no-op when not running)
@@ -13,13 +14,26 @@
 #   PK_SOCKET_DIR   unix socket directory                [/tmp/phoenix_kit_mig]
 #   PK_PGPORT       port (names the socket file only)    [54329]
 #   PK_PG_USER      OS user running the server when the caller is root [pgtest]
-#   PK_PG_BIN       PostgreSQL server binaries           [/usr/lib/postgresql/15/bin]
+#   PK_PG_MAJOR     major whose project-owned tree runs the server [15]
+#   PK_PG_BIN       PostgreSQL server binaries  [that tree's bin/, scripts/pgmajors.sh root]
+#   (scripts/pgmajors.sh env NN prints all of these for major NN's own cluster.)
 #
 # The server log is $PK_CLUSTER_DIR/../server.log. The cluster is NOT durable (fsync=off):
 # never point PK_CLUSTER_DIR at data you care about.
 set -euo pipefail
 
-PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_BIN=${PK_PG_BIN:-$("$(dirname "$0")/pgmajors.sh" root "${PK_PG_MAJOR:-15}")/bin}
+[ -x "$PG_BIN/postgres" ] || { printf 'pgcluster: error: %s\n' "no PostgreSQL in $PG_BIN (scripts/setup.sh)" >&2; exit 1; }
+# The trees' libpqwalreceiver.so (a standby's connection to its primary) and contrib modules
+# link libpq.so.5 by name: without the tree's lib/ first, the system's older libpq is loaded,
+# which rejects newer connection options (pg_basebackup 17 writes "sslnegotiation" into a
+# standby's primary_conninfo). Not for the system PostgreSQL (/usr/…), which has its own.
+case $PG_BIN in
+  /usr/*) ;;
+  *) if [ -e "$PG_BIN/../lib/libpq.so.5" ]; then
+       export LD_LIBRARY_PATH="$(cd "$PG_BIN/../lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+     fi ;;
+esac
 DATA_DIR=${PK_CLUSTER_DIR:-/tmp/phoenix_kit_mig/cluster}
 SOCK_DIR=${PK_SOCKET_DIR:-/tmp/phoenix_kit_mig}
 PORT=${PK_PGPORT:-54329}
@@ -134,6 +148,9 @@ log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
 log_timezone = 'UTC'
 timezone = 'UTC'
+# Two-phase commit: the psql-level suite holds a lock in a prepared transaction to play a
+# second session (no contrib needed, so it runs on every major).
+max_prepared_transactions = 10
 EOF
 }
 
@@ -156,9 +173,11 @@ cmd_start() {
     say "initdb $DATA_DIR (superuser role $DB_SUPERUSER, trust auth, owner $RUN_USER)"
     # trust auth: the socket is the only way in and it lives in a private test directory.
     # C.UTF-8 collation: the locale the upstream behaviour was verified under (facts §0).
-    local out
+    local out quiet=()
+    # --no-instructions exists from PostgreSQL 14 on.
+    "$PG_BIN/initdb" --help 2>/dev/null | grep -q -- --no-instructions && quiet=(--no-instructions)
     out=$(as_run_user "$PG_BIN/initdb" -D "$DATA_DIR" -U "$DB_SUPERUSER" --auth=trust \
-      -E UTF8 --locale=C.UTF-8 --no-instructions 2>&1) ||
+      -E UTF8 --locale=C.UTF-8 "${quiet[@]}" 2>&1) ||
       { printf '%s\n' "$out" >&2; die "initdb failed"; }
     printf "\ninclude_if_exists = 'phoenix_kit_mig.conf'\n" |
       as_run_user tee -a "$DATA_DIR/postgresql.conf" >/dev/null

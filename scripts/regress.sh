@@ -3,13 +3,17 @@
 #
 #   scripts/regress.sh [--stop] [--no-install] [TEST...]
 #
-# 1. builds and installs the extension into the system PostgreSQL 15
-#    (scripts/install-extension.sh; skipped with --no-install or PK_REGRESS_NO_INSTALL=1),
+# 1. builds and installs the extension into the project-owned tree of PK_PG_MAJOR (default 15;
+#    scripts/install-extension.sh; skipped with --no-install or PK_REGRESS_NO_INSTALL=1),
 # 2. starts the throwaway cluster (scripts/pgcluster.sh start; a no-op when it runs already),
 # 3. runs pg_regress over tests/regress/schedule (or only the TESTs named on the command
 #    line, e.g. `scripts/regress.sh v114_down`) in a database it drops and recreates,
 #    with results in target/regress/ (results/*.out, regression.diffs, regression.out),
 # 4. prints regression.diffs and exits non-zero when a test fails.
+#
+# Any major: eval "$(scripts/pgmajors.sh env 17)" first (binaries, pg_regress, its own cluster).
+# Where a major's output differs (error wording, catalog output) the alternative expected file
+# tests/regress/expected/NAME_1.out carries it; pg_regress accepts either.
 #
 # The cluster is left running (the next run is faster, and you can look around with
 # `scripts/pgcluster.sh psql -d pk_regress`). `--stop` or PK_STOP_CLUSTER=1 stops it at the
@@ -27,8 +31,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
-PG_REGRESS=${PK_PG_REGRESS:-/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress}
+PG_ROOT=$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")
+PG_BIN=${PK_PG_BIN:-$PG_ROOT/bin}
+PG_REGRESS=${PK_PG_REGRESS:-$PG_ROOT/lib/pgxs/src/test/regress/pg_regress}
+export PK_PG_BIN=$PG_BIN
 INPUT_DIR=tests/regress
 OUTPUT_DIR=target/regress
 DB_NAME=pk_regress
@@ -52,7 +58,7 @@ for arg in "$@"; do
   esac
 done
 
-[ -x "$PG_REGRESS" ] || die "$PG_REGRESS not found (apt-get install postgresql-server-dev-15, or scripts/setup.sh)"
+[ -x "$PG_REGRESS" ] || die "$PG_REGRESS not found (scripts/setup.sh)"
 [ -f "$INPUT_DIR/schedule" ] || die "$INPUT_DIR/schedule is missing"
 
 if [ "$stop" = 1 ]; then
@@ -67,6 +73,13 @@ fi
 # the DETAIL of errors and the expected output does not depend on the machine.
 scripts/pgcluster.sh start
 eval "$(scripts/pgcluster.sh env)"   # PGHOST (the socket directory), PGPORT, PGUSER
+
+# A prepared transaction left by an interrupted run (v114_locks holds a lock in one) would
+# keep pg_regress from dropping the database.
+"$PG_BIN/psql" -X -q -At -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 &&
+  "$PG_BIN/psql" -X -q -At -d "$DB_NAME" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SELECT format('ROLLBACK PREPARED %L', gid) FROM pg_prepared_xacts WHERE database = current_database() \gexec
+SQL
 
 # Start from nothing: stale results/ from an earlier run would otherwise be mistaken for
 # this run's (pg_regress overwrites only the files of the tests it runs).

@@ -3,8 +3,8 @@
 #
 #   scripts/reliability.sh [--no-install] [--stop] [-v] [TEST...]
 #
-# 1. builds and installs the extension into the system PostgreSQL 15
-#    (scripts/install-extension.sh; skipped with --no-install or PK_REL_NO_INSTALL=1),
+# 1. builds and installs the extension into the project-owned tree of PK_PG_MAJOR (default 15;
+#    scripts/install-extension.sh; skipped with --no-install or PK_REL_NO_INSTALL=1),
 # 2. starts the throwaway cluster (scripts/pgcluster.sh start; a no-op when it runs already),
 # 3. creates a fresh database for the suite (PK_REL_DB, default pk_reliability; dropped
 #    first if left over) with the extension,
@@ -15,7 +15,8 @@
 #
 # Environment (the cluster's, as scripts/pgcluster.sh reads them):
 #   PK_CLUSTER_DIR [/tmp/phoenix_kit_mig/cluster]  PK_SOCKET_DIR [/tmp/phoenix_kit_mig]
-#   PK_PGPORT [54329]  PK_PG_BIN [/usr/lib/postgresql/15/bin]  PK_PG_USER [pgtest]
+#   PK_PGPORT [54329]  PK_PG_MAJOR [15]  PK_PG_BIN [that major's tree]  PK_PG_USER [pgtest]
+#   (any major: eval "$(scripts/pgmajors.sh env 17)" first)
 # Knobs of the tests: PK_REL_ROWS (01), PK_REL_FAULT_ROWS/PK_REL_FAULT_AT (02),
 #   PK_REL_CONC_ROWS/PK_REL_WRITERS/PK_REL_WRITER_ITER (03), PK_REL_NO_STANDBY=1,
 #   PK_REL_STANDBY_MAX_MB, PK_REL_STANDBY_PORT (07).
@@ -32,7 +33,18 @@ export PK_CLUSTER_DIR=${PK_CLUSTER_DIR:-/tmp/phoenix_kit_mig/cluster}
 export PK_SOCKET_DIR=${PK_SOCKET_DIR:-/tmp/phoenix_kit_mig}
 export PK_PGPORT=${PK_PGPORT:-54329}
 export PK_REL_DB=${PK_REL_DB:-pk_reliability}
-PG_BIN=${PK_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_BIN=${PK_PG_BIN:-$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")/bin}
+export PK_PG_BIN=$PG_BIN   # the .t files (lib.sh) use this major's psql, pg_dump, pg_ctl …
+# The trees' libpqwalreceiver.so (a standby's connection to its primary) and contrib modules
+# link libpq.so.5 by name: without the tree's lib/ first, the system's older libpq is loaded,
+# which rejects newer connection options (pg_basebackup 17 writes "sslnegotiation" into a
+# standby's primary_conninfo). Not for the system PostgreSQL (/usr/…), which has its own.
+case $PG_BIN in
+  /usr/*) ;;
+  *) if [ -e "$PG_BIN/../lib/libpq.so.5" ]; then
+       export LD_LIBRARY_PATH="$(cd "$PG_BIN/../lib" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+     fi ;;
+esac
 
 die() { printf 'reliability: error: %s\n' "$*" >&2; exit 2; }
 say() { printf 'reliability: %s\n' "$*"; }
@@ -77,6 +89,11 @@ cleanup() {
 trap cleanup EXIT
 drop_db
 psql_admin -d postgres -c "CREATE DATABASE \"$PK_REL_DB\""
+# The throwaway cluster runs with synchronous_commit = off (scripts/pgcluster.sh); the suite's
+# database does not: 07_readonly_standby.t waits for the standby to replay up to
+# pg_current_wal_lsn(), which with asynchronous commit can lie before the migrations' commit
+# records (it did on PostgreSQL 17: the standby was checked before it had them).
+psql_admin -d postgres -c "ALTER DATABASE \"$PK_REL_DB\" SET synchronous_commit = on"
 psql_admin -d "$PK_REL_DB" -c "CREATE EXTENSION phoenix_kit_mig"
 say "database $PK_REL_DB on $PK_SOCKET_DIR port $PK_PGPORT; running ${#tests[@]} test script(s)"
 
