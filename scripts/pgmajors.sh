@@ -130,9 +130,11 @@ case ${1:-} in
     printf 'export PK_PG_BIN=%q\n' "$r/bin"
     printf 'export PK_PG_CONFIG=%q\n' "$r/bin/pg_config"
     printf 'export PK_PG_REGRESS=%q\n' "$r/lib/pgxs/src/test/regress/pg_regress"
-    printf 'export PK_SOCKET_DIR=%q\n' "/tmp/phoenix_kit_mig/pg$2"
-    printf 'export PK_CLUSTER_DIR=%q\n' "/tmp/phoenix_kit_mig/pg$2/cluster"
-    printf 'export PK_PGPORT=%q\n' "543$2"
+    # PK_RUN_BASE and PK_PORT_PREFIX let two checkouts test side by side without sharing
+    # clusters (defaults: /tmp/phoenix_kit_mig, ports 543NN).
+    printf 'export PK_SOCKET_DIR=%q\n' "${PK_RUN_BASE:-/tmp/phoenix_kit_mig}/pg$2"
+    printf 'export PK_CLUSTER_DIR=%q\n' "${PK_RUN_BASE:-/tmp/phoenix_kit_mig}/pg$2/cluster"
+    printf 'export PK_PGPORT=%q\n' "${PK_PORT_PREFIX:-543}$2"
     printf 'export PGRX_HOME=%q\n' "${PGRX_HOME:-$PG_DIR/pgrx}" ;;
   -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
