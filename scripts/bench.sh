@@ -28,7 +28,7 @@
 #
 # Variants, each in its own transaction on an identical fresh copy (CREATE DATABASE … TEMPLATE):
 #   A  SELECT pk_migrate_…('public')                       bench/sql/variants/<m>.ext.sql
-#   B  upstream's migration as plain SQL (facts §5, §7)   bench/sql/variants/<m>.upstream.sql
+#   B  upstream's migration as plain SQL (docs/upstream.md §5, §7)   bench/sql/variants/<m>.upstream.sql
 #   C  the floor: least work reaching the same keys/columns bench/sql/variants/<m>.floor.sql
 #   P  SELECT count(*) FROM pk_migration_plan(…), the preview bench/sql/variants/<m>.plan.sql
 #      (where that file exists: v114_up, v107_up); it changes nothing

@@ -172,7 +172,7 @@ cmd_start() {
     fi
     say "initdb $DATA_DIR (superuser role $DB_SUPERUSER, trust auth, owner $RUN_USER)"
     # trust auth: the socket is the only way in and it lives in a private test directory.
-    # C.UTF-8 collation: the locale the upstream behaviour was verified under (facts §0).
+    # C.UTF-8 collation: the locale the upstream behaviour was verified under (docs/upstream.md §0).
     local out quiet=()
     # --no-instructions exists from PostgreSQL 14 on.
     "$PG_BIN/initdb" --help 2>/dev/null | grep -q -- --no-instructions && quiet=(--no-instructions)

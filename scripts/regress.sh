@@ -25,7 +25,7 @@
 # The test files load the fixture with `\i tests/fixtures/phoenix_kit_fixture.sql`: pg_regress
 # runs psql in its own working directory, so this script runs it from the repository root.
 #
-# To accept new output after reading it line by line against CONTRACT.md:
+# To accept new output after reading it line by line against docs/behaviour.md:
 #   cp target/regress/results/NAME.out tests/regress/expected/NAME.out
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 -- phoenix_kit_mig 0.1.0, the released install script: written by `cargo pgrx install` (pg15) at
 -- commit c138980 and kept unchanged, so that `ALTER EXTENSION phoenix_kit_mig UPDATE` from
--- 0.1.0 can be tested (tests/reliability/10_upgrade.t). Not installed by cargo-pgrx (only
+-- 0.1.0 can be tested (tests/reliability/10_upgrade.t). Its comment on pk_parse_integration_key
+-- cites "CONTRACT §3": the behaviour reference of that time, now docs/behaviour.md §3. Not installed by cargo-pgrx (only
 -- upgrade scripts, phoenix_kit_mig--A--B.sql, are); the test copies it where it needs it.
 /* <begin connected objects> */
 /*

@@ -1,4 +1,4 @@
--- The fingerprint of one schema, read-only (works on a hot standby):
+-- The fingerprint of one schema (the shared one of every test layer, tests/fingerprint.sql):
 --   psql -v schema=NAME -At -f tests/reliability/fingerprint.sql
--- It is the shared fingerprint of every test layer, tests/fingerprint.sql.
 \ir ../fingerprint.sql
+SELECT pg_temp.pk_fingerprint(:'schema');

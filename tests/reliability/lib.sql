@@ -77,9 +77,7 @@ $fn$;
 -- rel_fp(schema): the shared fingerprint of every test layer (tests/fingerprint.sql), as one
 -- row (part 'all'). REL_DIR is exported by lib.sh.
 -- ---------------------------------------------------------------------------------------
-\set pk_fingerprint_query `cat "$REL_DIR/../fingerprint.sql"`
-SELECT format('CREATE FUNCTION pg_temp.pk_fingerprint(schema text) RETURNS text LANGUAGE sql STABLE AS %L',
-              replace(:'pk_fingerprint_query', ':''schema''', '$1')) \gexec
+\ir ../fingerprint.sql
 CREATE FUNCTION pg_temp.rel_fp(s text)
 RETURNS TABLE (part text, sum text)
 LANGUAGE sql STABLE
