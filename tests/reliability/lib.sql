@@ -77,7 +77,10 @@ $fn$;
 -- rel_fp(schema): the shared fingerprint of every test layer (tests/fingerprint.sql), as one
 -- row (part 'all'). REL_DIR is exported by lib.sh.
 -- ---------------------------------------------------------------------------------------
-\ir ../fingerprint.sql
+-- By absolute path: this file is also fed to psql on stdin (lib.sh bg), where \ir would
+-- resolve against the working directory.
+\set pk_fingerprint_file `echo "$REL_DIR/../fingerprint.sql"`
+\i :pk_fingerprint_file
 CREATE FUNCTION pg_temp.rel_fp(s text)
 RETURNS TABLE (part text, sum text)
 LANGUAGE sql STABLE
