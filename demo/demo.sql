@@ -64,7 +64,7 @@ SELECT pk_migrate_v114_up();
 COMMENT ON TABLE phoenix_kit IS '113';
 
 \echo
-\echo '== pk_migration_plan(''v114_up''): each settings row's key before and after, and what is filled or repaired'
+\echo '== pk_migration_plan(''v114_up''): the key of each settings row before and after, and what is filled or repaired'
 SELECT p.action, p.before->>'key' AS key_before, p.after->>'key' AS key_after, p.reason
   FROM pk_migration_plan('v114_up') p ORDER BY p.action, key_before;
 
