@@ -127,7 +127,9 @@ fn plan_query<M: Migration>(t: &Target) -> String {
             }
         }
         if spec.locks.iter().all(|(table, _)| t.can_read(*table)) {
-            let plan = M::plan(t);
+            // The run's plan: the preview reads the rows themselves, so whatever only status
+            // needs (V107's pin count, a pass of its own) is left out.
+            let plan = M::plan_for_run(t);
             for e in &M::blockers(&plan)[M::row_blockers(&plan)..] {
                 first.push(blocked(main_table, e));
             }
