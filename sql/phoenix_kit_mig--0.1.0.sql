@@ -1,7 +1,8 @@
 -- phoenix_kit_mig 0.1.0, the released install script: written by `cargo pgrx install` (pg15) at
--- commit c138980 and kept unchanged, so that `ALTER EXTENSION phoenix_kit_mig UPDATE` from
--- 0.1.0 can be tested (tests/reliability/10_upgrade.t). Its comment on pk_parse_integration_key
--- cites "CONTRACT §3": the behaviour reference of that time, now docs/behaviour.md §3. Not installed by cargo-pgrx (only
+-- commit c138980 and kept (but for the one line named below), so that `ALTER EXTENSION phoenix_kit_mig UPDATE` from
+-- 0.1.0 can be tested (tests/reliability/10_upgrade.t). One line differs from the file
+-- of that commit: the comment on pk_parse_integration_key cited the behaviour reference of
+-- that time, which is docs/behaviour.md §3 in this repository. Not installed by cargo-pgrx (only
 -- upgrade scripts, phoenix_kit_mig--A--B.sql, are); the test copies it where it needs it.
 /* <begin connected objects> */
 /*
@@ -44,7 +45,7 @@ CREATE FUNCTION pk_parse_integration_key(key text, OUT provider text, OUT name t
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT @extschema@.pk_integration_key_provider(key), @extschema@.pk_integration_key_name(key) $$;
 COMMENT ON FUNCTION pk_parse_integration_key(text) IS
-    'Splits integration:<provider>:<name> (CONTRACT §3). NULL provider and name for a key that is not an integration key; NULL provider for a malformed one.';
+    'Splits integration:<provider>:<name> (docs/behaviour.md §3). NULL provider and name for a key that is not an integration key; NULL provider for a malformed one.';
 /* </end connected objects> */
 
 /* <begin connected objects> */
