@@ -5,7 +5,7 @@
 #   hwm_*       VmHWM of the backend (kB). Counts every shared-buffer page the backend touches.
 #   anon_*      RssAnon (kB): the backend's private memory. anon_peak is sampled every 20 ms
 #               between before and after by a fork-free background loop.
-#   so_mapped   size in bytes of the phoenix_kit_mig.so the backend has actually mapped (0 if none).
+#   so_mapped   size in bytes of the phoenix_kit_mig.so the backend has mapped after COMMIT (0 if none).
 set -u
 pid=${BENCH_PID:?} dir=${BENCH_RUN_DIR:?}
 out=$dir/probe
@@ -46,12 +46,12 @@ sampler() {
 case ${1:-} in
   before)
     rm -f "$dir/peak"
-    { echo "hwm_before=$(field VmHWM)"; echo "anon_before=$(field RssAnon)"; echo "so_mapped=$(mapped_so_size)"; } >> "$out"
+    { echo "hwm_before=$(field VmHWM)"; echo "anon_before=$(field RssAnon)"; } >> "$out"
     sampler </dev/null >/dev/null 2>&1 &
     echo $! > "$dir/sampler.pid"
     ;;
   after)
-    { echo "hwm_after=$(field VmHWM)"; echo "anon_after=$(field RssAnon)"; } >> "$out"
+    { echo "hwm_after=$(field VmHWM)"; echo "anon_after=$(field RssAnon)"; echo "so_mapped=$(mapped_so_size)"; } >> "$out"
     if [ -f "$dir/sampler.pid" ]; then
       kill -TERM "$(cat "$dir/sampler.pid")" 2>/dev/null || true
       for _ in $(seq 100); do [ -s "$dir/peak" ] && break; sleep 0.01; done

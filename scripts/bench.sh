@@ -7,7 +7,8 @@
 #                                   build (installs one only when none is installed).
 #   scripts/bench.sh --real-size    PhoenixKit's real sizes: 10^3 settings rows, 10^2 endpoints,
 #                                   15 rounds, all four migrations (each timed run is a new
-#                                   connection that loads the library: BEGIN, the call, COMMIT)
+#                                   connection, the library not yet loaded: BEGIN, the call
+#                                   (which loads it), COMMIT; implies --cold-library)
 #   scripts/bench.sh [--full]       the real benchmark: release build, V114 up/down at 10^4,
 #                                   10^5, 10^6 settings rows; V107 up/down at 10^5 and 10^6
 #                                   settings rows with 10^4 / 10^5 endpoints; 3 rounds.
@@ -23,6 +24,7 @@
 #   --no-install         use whatever build is installed (full mode otherwise installs a release build)
 #   --keep-templates     keep the template databases at the end (default: kept; see --drop-templates)
 #   --drop-templates     drop this run's template databases at the end
+#   --cold-library       do not LOAD the library before the timing: the call loads it
 #   --with-proposed      also time D, bench/sql/proposed/<migration>.sql where it exists: the
 #                        extension's statements with the fixes proposed in bench/README.md
 #
@@ -48,12 +50,13 @@ RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 
 
 orig_args="$*"
 mode=full sizes="" v107_sizes="" rounds="" seed=42 only="v114_up,v114_down,v107_up,v107_down"
-out="" rebuild=0 install=auto drop_templates=0 variants="A B C P"
+out="" rebuild=0 install=auto preload=true drop_templates=0 variants="A B C P"
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) mode=smoke ;;
     --full) mode=full ;;
-    --real-size) mode=full; sizes=1000; v107_sizes=1000; rounds=15 ;;
+    --real-size) mode=full; sizes=1000; v107_sizes=1000; rounds=15; preload=false ;;
+    --cold-library) preload=false ;;
     --sizes) sizes=$2; shift ;;
     --v107-sizes) v107_sizes=$2; shift ;;
     --rounds) rounds=$2; shift ;;
@@ -308,7 +311,7 @@ run_one() {
     so_before=$(so_size)
     status=ok
     BENCH_PROBE=$ROOT/bench/probe.sh BENCH_RUN_DIR=$work/run PGOPTIONS=" " \
-      psql -d pkb_run -v bench_variant="$ROOT/$file" -v bench_load=$load -v bench_lib="$private_so" -f bench/sql/timed.psql \
+      psql -d pkb_run -v bench_variant="$ROOT/$file" -v bench_load=$load -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$private_so" -f bench/sql/timed.psql \
       >"$work/run/out" 2>"$work/run/err" || status=error
     so_after=$(so_size)
     local mapped; mapped=$(kv "$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null)" so_mapped)
@@ -409,6 +412,8 @@ cp "$tsv" "${out%.md}.tsv"
     echo "- build \`$b\`: ${build_src[$b]:-?}; used by $(awk -F'\t' -v b="$b" '$18 == b {n++; r = $1 " " $2 " rows round " $4 " " $5; if (n == 1) f = r} END {printf "%d timed run(s), from %s to %s", n, f, r}' "$tsv")"
   done
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql -d postgres -Atc 'SHOW server_version'), shared_buffers $(psql -d postgres -Atc 'SHOW shared_buffers'), work_mem $(psql -d postgres -Atc 'SHOW work_mem'), fsync off (scripts/pgcluster.sh)"
+  if [ "$preload" = true ]; then echo "- library: LOADed in each timed connection before the timing (not timed)"
+  else echo "- library: not loaded before the timing; the call loads it (timed, as a user's first call)"; fi
   echo "- wall time: $((wall_s / 60)) min $((wall_s % 60)) s in all, of which $build_s s building data templates"
   echo
   psql -d postgres -f bench/sql/report.sql <"$tsv"
