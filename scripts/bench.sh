@@ -13,7 +13,16 @@
 #                                   10^5, 10^6 settings rows; V107 up/down at 10^5 and 10^6
 #                                   settings rows with 10^4 / 10^5 endpoints; 3 rounds.
 #                                   Writes bench/results/<date>.md (and .tsv) and prints it.
+#   scripts/bench.sh --pg 18 …      any of the above on PostgreSQL 18 (13 14 15 16 17 18)
 # Options:
+#   --pg NN              major NN's own tree and cluster, as scripts/test.sh uses them
+#                        (eval "$(scripts/pgmajors.sh env NN)": .pg/NN/ binaries and pg_config,
+#                        which the build is installed into; cluster /tmp/phoenix_kit_mig/pgNN/cluster,
+#                        port 543NN; the tree is unpacked first if missing). It overrides
+#                        PK_PG_MAJOR, PK_PG_BIN, PK_PG_CONFIG, PK_CLUSTER_DIR, PK_SOCKET_DIR and
+#                        PK_PGPORT (PK_RUN_BASE, PK_PORT_PREFIX move them). Without it: PK_PG_MAJOR [15]
+#                        picks the tree and the cluster is pgcluster.sh's default (PG15, port 54329),
+#                        which is not the cluster of --pg 15. Default result file <date>-pgNN.md.
 #   --sizes N,N,…        settings rows for V114 (and V107 unless --v107-sizes is given)
 #   --v107-sizes N,N,…   settings rows for V107 (endpoints = rows / 10)
 #   --rounds R           rounds of A B C (interleaved; median over the rounds)
@@ -36,23 +45,24 @@
 #      (where that file exists: v114_up, v107_up); it changes nothing
 #
 # Cluster: scripts/pgcluster.sh's (PK_CLUSTER_DIR, PK_SOCKET_DIR, PK_PGPORT are honoured; it
-# is started if needed and left running). Data templates are databases named pkb_t_*.
+# is started if needed and left running). Data templates are databases named pkb_t_*, one set
+# per cluster. The run stops if the server's major is not the binaries' (PK_PG_MAJOR without
+# --pg against the default PG15 cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 
-PG_BIN=${PK_PG_BIN:-$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")/bin}
-export PK_PG_BIN=$PG_BIN PK_PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
-PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
-SO=$("$PG_CONFIG" --pkglibdir)/phoenix_kit_mig.so
 RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 MB
 
 orig_args="$*"
 mode=full sizes="" v107_sizes="" rounds="" seed=42 only="v114_up,v114_down,v107_up,v107_down"
-out="" rebuild=0 install=auto preload=true drop_templates=0 variants="A B C P"
+out="" rebuild=0 install=auto preload=true drop_templates=0 variants="A B C P" pg_major=""
 while [ $# -gt 0 ]; do
   case $1 in
+    --pg) [ -n "${2:-}" ] || { echo "bench: --pg needs a major (one of $(echo $(scripts/pgmajors.sh list)))" >&2; exit 2; }
+          pg_major=$2; shift ;;
+    --pg=*) pg_major=${1#--pg=} ;;
     --smoke) mode=smoke ;;
     --full) mode=full ;;
     --real-size) mode=full; sizes=1000; v107_sizes=1000; rounds=15; preload=false ;;
@@ -68,7 +78,7 @@ while [ $# -gt 0 ]; do
     --keep-templates) drop_templates=0 ;;
     --drop-templates) drop_templates=1 ;;
     --with-proposed) variants="A B C P D" ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -89,12 +99,34 @@ done
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
+# --- PostgreSQL major -------------------------------------------------------------------------
+# --pg NN: everything below (binaries, pg_config and so the install target, cluster, socket,
+# port) is major NN's, exactly as scripts/test.sh sets it up for that major.
+if [ -n "$pg_major" ]; then
+  scripts/pgmajors.sh list | grep -qx -- "$pg_major" ||
+    { echo "bench: unknown major '$pg_major' (one of $(echo $(scripts/pgmajors.sh list)))" >&2; exit 2; }
+  scripts/pgmajors.sh ensure "$pg_major"
+  pg_env=$(scripts/pgmajors.sh env "$pg_major") || die "scripts/pgmajors.sh env $pg_major failed"
+  eval "$pg_env"
+fi
+PG_BIN=${PK_PG_BIN:-$(scripts/pgmajors.sh root "${PK_PG_MAJOR:-15}")/bin}
+export PK_PG_BIN=$PG_BIN PK_PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
+PG_CONFIG=${PK_PG_CONFIG:-$PG_BIN/pg_config}
+[ -x "$PG_CONFIG" ] || die "no pg_config at $PG_CONFIG (scripts/setup.sh, or --pg NN)"
+SO=$("$PG_CONFIG" --pkglibdir)/phoenix_kit_mig.so
+bin_major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+
 # --- cluster --------------------------------------------------------------------------------
 scripts/pgcluster.sh start >&2
 eval "$(scripts/pgcluster.sh env)"
 export PGHOST PGPORT PGUSER PGDATABASE=postgres
 # Housekeeping sessions do not print NOTICEs; the timed session (PGOPTIONS reset) does.
 psql() { PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+# The extension is installed into $PG_CONFIG's tree: a server of another major would run
+# another tree's build (e.g. PK_PG_MAJOR=18 without --pg finds the default PG15 cluster running).
+server_major=$(psql -d postgres -Atc "SELECT current_setting('server_version_num')::int / 10000")
+[ "$server_major" = "$bin_major" ] ||
+  die "the cluster at $PGHOST port $PGPORT runs PostgreSQL $server_major, the binaries and pg_config are $bin_major's ($PG_BIN); use --pg $bin_major"
 
 # One benchmark at a time per cluster: runs would share templates and disturb each other's
 # timings. The lock file sits next to the cluster's data directory.
@@ -397,14 +429,15 @@ wall_s=$((SECONDS - t0))
 if [ -z "$out" ]; then
   if [ "$mode" = smoke ]; then out=$work/smoke.md
   else
-    out=bench/results/$(date -u +%Y-%m-%d).md
-    [ ! -e "$out" ] || out=bench/results/$(date -u +%Y-%m-%d-%H%M%S).md
+    sfx=${pg_major:+-pg$pg_major}
+    out=bench/results/$(date -u +%Y-%m-%d)$sfx.md
+    [ ! -e "$out" ] || out=bench/results/$(date -u +%Y-%m-%d-%H%M%S)$sfx.md
   fi
 fi
 mkdir -p "$(dirname "$out")"
 cp "$tsv" "${out%.md}.tsv"
 {
-  echo "# phoenix_kit_mig benchmark — $started_at"
+  echo "# phoenix_kit_mig benchmark on PostgreSQL $server_major — $started_at"
   echo
   echo "- command: \`scripts/bench.sh${orig_args:+ $orig_args}\` ($mode; sizes $sizes; V107 sizes $v107_sizes, endpoints = rows/10; $rounds round(s); seed $seed)"
   for b in $(cut -f18 "$tsv" | tail -n +2 | sort -u); do  # every build used by A or D
