@@ -18,6 +18,7 @@ pub enum Table {
 }
 
 impl Table {
+    #[cfg(test)]
     const ALL: [Table; 3] = [Table::Kit, Table::Settings, Table::Endpoints];
 
     pub fn name(self) -> &'static str {
@@ -316,13 +317,28 @@ impl Target {
     }
 }
 
+thread_local! {
+    /// The catalog read of the schema last asked about, planned once per backend: planning it
+    /// costs more than running it, and a run reads the catalog twice (before and under the
+    /// locks). PostgreSQL's plan cache re-plans it if the catalog's own definition changes.
+    static CATALOG_READ: std::cell::RefCell<Option<(String, pgrx::spi::OwnedPreparedStatement)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// One read of the catalog for `schema`: whether it exists, and the facts.
 fn read_facts(schema: &str) -> (bool, Facts) {
-    let names: Vec<String> = Table::ALL.iter().map(|t| t.name().to_string()).collect();
     Spi::connect(|c| {
         let mut facts = Facts::default();
         let mut present = false;
-        for (i, tuple) in c.select(query_file!("catalog"), None, &[schema.into(), names.into()])?.enumerate() {
+        let rows = CATALOG_READ.with(|cached| {
+            let mut cached = cached.borrow_mut();
+            if cached.as_ref().is_none_or(|(for_schema, _)| for_schema != schema) {
+                let sql = query_file!("catalog").replace("@schema_literal@", &pgrx::spi::quote_literal(schema));
+                *cached = Some((schema.to_string(), c.prepare(sql.as_str(), &[])?.keep()));
+            }
+            c.select(&cached.as_ref().expect("prepared above").1, None, &[])
+        })?;
+        for (i, tuple) in rows.enumerate() {
             let get_bool = |col: &str| tuple.get_by_name::<bool, _>(col).map(|v| v.unwrap_or(false));
             present = get_bool("schema_present")?;
             facts.schema_usage = get_bool("schema_usage")?;
@@ -356,3 +372,17 @@ fn read_facts(schema: &str) -> (bool, Facts) {
     .expect("catalog lookup")
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    /// The catalog read returns the tables in the order of its own list, which `read_facts`
+    /// takes to be `Table`'s order.
+    #[test]
+    fn catalog_read_lists_the_tables_in_table_order() {
+        let names: Vec<String> = Table::ALL.iter().map(|t| format!("'{}'", t.name())).collect();
+        let list = format!("ARRAY[{}]", names.join(", "));
+        assert!(crate::sql::query_file!("catalog").contains(&list), "catalog.sql must unnest {list}");
+    }
+}

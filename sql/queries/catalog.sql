@@ -4,8 +4,10 @@
 -- before the locks (to refuse early, without waiting) and again under them (what the run then
 -- relies on cannot change any more). Read-only; relations are looked up by name and judged
 -- by oid, so nothing here needs USAGE on the schema.
---   $1  the schema name
---   $2  the table names, in the order the caller wants them back
+--   @schema_literal@  the schema name, as a quoted literal
+-- No parameters: the statement is planned once per backend and schema (src/target.rs) and both
+-- reads of a run, like later runs, reuse that plan; with parameters every execution would be
+-- planned again (PostgreSQL's custom plans), and planning is most of this statement's cost.
 SELECT t.name AS table_name,
        c.oid IS NOT NULL AS present,
        c.relkind::text AS relkind,
@@ -45,10 +47,10 @@ SELECT t.name AS table_name,
           FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace kn ON kn.oid = k.connamespace
          WHERE k.conrelid = c.oid AND k.condeferrable AND k.condeferred AND k.contype = 't') AS deferred_triggers,
        CASE WHEN t.name = 'phoenix_kit' THEN pg_catalog.obj_description(c.oid, 'pg_class') END AS comment,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_namespace s WHERE s.nspname = $1) AS schema_present,
-       COALESCE((SELECT pg_catalog.has_schema_privilege(s.oid, 'USAGE') FROM pg_catalog.pg_namespace s WHERE s.nspname = $1), false) AS schema_usage,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@) AS schema_present,
+       COALESCE((SELECT pg_catalog.has_schema_privilege(s.oid, 'USAGE') FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@), false) AS schema_usage,
        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') AS temp_allowed
-  FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS t(name, ord)
+  FROM pg_catalog.unnest(ARRAY['phoenix_kit', 'phoenix_kit_settings', 'phoenix_kit_ai_endpoints']) WITH ORDINALITY AS t(name, ord)
   LEFT JOIN (pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)
-         ON n.nspname = $1 AND c.relname = t.name
+         ON n.nspname = @schema_literal@ AND c.relname = t.name
  ORDER BY t.ord
