@@ -21,7 +21,7 @@ pub(crate) use query_file;
 /// `template` with the target's identifiers and the constants filled in; `@plan@` becomes
 /// `plan` (itself a filled template).
 pub fn fill(template: &str, t: &Target, plan: Option<&str>) -> String {
-    let mut sql = template
+    let mut sql = without_placeholder_comments(template)
         .replace("@settings@", &t.qualified(Table::Settings))
         .replace("@endpoints@", &t.qualified(Table::Endpoints))
         .replace("@kit@", &t.qualified(Table::Kit))
@@ -32,6 +32,18 @@ pub fn fill(template: &str, t: &Target, plan: Option<&str>) -> String {
         sql = sql.replace("@plan@", plan);
     }
     sql
+}
+
+/// `template` without its comment lines that name a placeholder (the templates document their
+/// placeholders in such lines). A name filled into a comment would end the comment at any
+/// newline it holds, and the rest of its line would be read as SQL: a schema may be called
+/// "x<newline>DROP …". Placeholders in code are always filled in as quoted identifiers or literals.
+pub fn without_placeholder_comments(template: &str) -> String {
+    template
+        .lines()
+        .filter(|line| !(line.trim_start().starts_with("--") && line.contains('@')))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Named access to the one row of a summary query.

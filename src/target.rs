@@ -333,7 +333,8 @@ fn read_facts(schema: &str) -> (bool, Facts) {
         let rows = CATALOG_READ.with(|cached| {
             let mut cached = cached.borrow_mut();
             if cached.as_ref().is_none_or(|(for_schema, _)| for_schema != schema) {
-                let sql = query_file!("catalog").replace("@schema_literal@", &pgrx::spi::quote_literal(schema));
+                let sql = crate::sql::without_placeholder_comments(query_file!("catalog"))
+                    .replace("@schema_literal@", &pgrx::spi::quote_literal(schema));
                 *cached = Some((schema.to_string(), c.prepare(sql.as_str(), &[])?.keep()));
             }
             c.select(&cached.as_ref().expect("prepared above").1, None, &[])

@@ -50,14 +50,16 @@ is "$(fingerprint "$tgt")" "$fp_t" "the real schemas are unchanged ($tgt)"
 is "$(fingerprint "$tgt7")" "$fp_t7" "the real schemas are unchanged ($tgt7)"
 
 # Schemas whose names are injection strings are just names.
-for name in 'x"; DROP TABLE y; --' "it's"; do
+# A newline in a name must not end a comment of a statement template and turn the rest of
+# the line into SQL (the 1/0 would fail the call with 22012).
+for name in 'x"; DROP TABLE y; --' "it's" "$(printf 'nl\nSELECT 1/0; --')"; do
   odd="${REL_PREFIX}$name"
   lit=${odd//\'/\'\'}
   qfx "SELECT pg_temp.pk_fixture('$lit', 106); SELECT pg_temp.pk_fixture_sample('$lit')" >/dev/null
   got=$(q "SET search_path = $canary, public;
            SELECT (pk_migrate_v107_up('$lit') ->> 'version_after') || ',' || (pk_migrate_v114_up('$lit', force => true) ->> 'rows_rewritten')
                   || ',' || (pk_migrate_v114_down('$lit') ->> 'rows_rewritten') || ',' || (pk_migrate_v107_down('$lit', force => true) ->> 'version_after')" 2>/dev/null)
-  is "$got" "107,8,8,113" "a schema named $odd is migrated up and down like any other"
+  is "$got" "107,8,8,113" "a schema named ${odd//$'\n'/\\n} is migrated up and down like any other"
 done
 is "$(canaries)" 3 "still no canary table dropped"
 
