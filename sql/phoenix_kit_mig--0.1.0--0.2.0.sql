@@ -11,7 +11,9 @@
 --     shadowed or made ambiguous, even when the extension's schema is writable by others);
 --     they are no longer part of the public surface;
 --   - pk_parse_integration_key calls them there;
---   - new: pk_migration_plan(migration, prefix) and its internal pk_plan_query.
+--   - new: pk_migration_plan(migration, prefix) and its internal pk_plan_query;
+--   - new: the aggregate phoenix_kit_mig_internal.pk_latest_validated (V107's latest-validated
+--     rule per provider, without a sort of every candidate) and its two support functions.
 --
 -- Generated from `cargo pgrx schema` of 0.2.0 for the new objects; keep it in step with the
 -- install script when the surface changes again.
@@ -104,6 +106,34 @@ IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'pk_timestamp_micros_wrapper';
 
+-- phoenix_kit_mig::rules_sql::phoenix_kit_mig_internal::pk_latest_validated_step
+CREATE  FUNCTION phoenix_kit_mig_internal."pk_latest_validated_step"(
+	"state" internal, /* Internal */
+	"last_validated_at" TEXT, /* Option < & str > */
+	"uuid" uuid /* Option < pgrx :: Uuid > */
+) RETURNS internal /* Internal */
+IMMUTABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'pk_latest_validated_step_wrapper';
+
+-- phoenix_kit_mig::rules_sql::phoenix_kit_mig_internal::pk_latest_validated_final
+CREATE  FUNCTION phoenix_kit_mig_internal."pk_latest_validated_final"(
+	"state" internal /* Internal */
+) RETURNS uuid /* Option < pgrx :: Uuid > */
+IMMUTABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'pk_latest_validated_final_wrapper';
+
+CREATE AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(last_validated_at text, uuid uuid) (
+    SFUNC = phoenix_kit_mig_internal.pk_latest_validated_step,
+    STYPE = internal,
+    FINALFUNC = phoenix_kit_mig_internal.pk_latest_validated_final
+);
+COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(text, uuid) IS
+    'V107''s latest-validated rule per group: the uuid of the row with the latest parseable last_validated_at, ties and unparseable ones to the smallest uuid.';
+REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_step(internal, text, uuid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_final(internal) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION pk_parse_integration_key(key text, OUT provider text, OUT name text)
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT phoenix_kit_mig_internal.pk_integration_key_provider(key::text), phoenix_kit_mig_internal.pk_integration_key_name(key::text) $$;
@@ -115,6 +145,7 @@ RETURNS TABLE (relation text, row_uuid uuid, action text, before jsonb, after js
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET enable_nestloop = off
+SET enable_sort = off
 SET jit = off
 AS $fn$
 BEGIN

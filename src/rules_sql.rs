@@ -25,6 +25,7 @@ GRANT USAGE ON SCHEMA phoenix_kit_mig_internal TO PUBLIC;
 pub mod phoenix_kit_mig_internal {
     use super::rules;
     use pgrx::prelude::*;
+    use pgrx::{Internal, PgMemoryContexts};
 
     /// Provider of an integration key; NULL when the key is not an integration key or is malformed.
     #[pg_extern(immutable, strict, parallel_safe)]
@@ -75,6 +76,63 @@ pub mod phoenix_kit_mig_internal {
     fn pk_text_to_uuid(value: &str) -> Option<pgrx::Uuid> {
         rules::parse_hyphenated_uuid(value).map(|u| pgrx::Uuid::from_bytes(*u.as_bytes()))
     }
+
+    /// The transition of `pk_latest_validated(last_validated_at text, uuid)`: offers one
+    /// candidate row to the provider's running choice (rules::LatestValidated), kept in the
+    /// aggregate's memory context. One call per candidate and no sort of all candidates:
+    /// the `DISTINCT ON … ORDER BY` this replaces sorted every integration row (an external
+    /// sort at 10^6 rows).
+    #[pg_extern(immutable, parallel_safe)]
+    fn pk_latest_validated_step(
+        state: Internal,
+        last_validated_at: Option<&str>,
+        uuid: Option<pgrx::Uuid>,
+        fcinfo: pg_sys::FunctionCallInfo,
+    ) -> Internal {
+        let mut state = state;
+        // SAFETY: PostgreSQL passes this function's own state back (STYPE internal, created
+        // below and nowhere else); it lives in the aggregate's context, which outlives the group.
+        unsafe {
+            if !state.initialized() {
+                let mut agg_context: pg_sys::MemoryContext = std::ptr::null_mut();
+                if pg_sys::AggCheckCallContext(fcinfo, &mut agg_context) == 0 {
+                    pgrx::error!("pk_latest_validated_step is the transition of an aggregate and cannot be called directly");
+                }
+                let fresh = PgMemoryContexts::For(agg_context).leak_and_drop_on_delete(rules::LatestValidated::default());
+                state = Internal::from(Some(pg_sys::Datum::from(fresh)));
+            }
+            let chosen = state.get_mut::<rules::LatestValidated>().expect("initialized above");
+            chosen.offer((last_validated_at.and_then(rules::parse_timestamp_micros), uuid.map(|u| *u.as_bytes())));
+        }
+        state
+    }
+
+    /// The result of `pk_latest_validated`: the chosen row's uuid (NULL for no candidate).
+    #[pg_extern(immutable, parallel_safe)]
+    fn pk_latest_validated_final(state: Internal) -> Option<pgrx::Uuid> {
+        // SAFETY: the state is pk_latest_validated_step's (see there).
+        unsafe { state.get::<rules::LatestValidated>() }.and_then(|l| l.winner()).map(pgrx::Uuid::from_bytes)
+    }
+
+    extension_sql!(
+        r#"
+CREATE AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(last_validated_at text, uuid uuid) (
+    SFUNC = phoenix_kit_mig_internal.pk_latest_validated_step,
+    STYPE = internal,
+    FINALFUNC = phoenix_kit_mig_internal.pk_latest_validated_final
+);
+COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(text, uuid) IS
+    'V107''s latest-validated rule per group: the uuid of the row with the latest parseable last_validated_at, ties and unparseable ones to the smallest uuid.';
+-- Only this aggregate may use its support functions: another aggregate of type internal built
+-- on them (CREATE AGGREGATE needs EXECUTE on them) could hand them a state of another shape.
+-- PostgreSQL checks the aggregate owner's EXECUTE, not the caller's, so every role can still
+-- call pk_latest_validated.
+REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_step(internal, text, uuid) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_final(internal) FROM PUBLIC;
+"#,
+        name = "pk_latest_validated",
+        requires = [pk_latest_validated_step, pk_latest_validated_final]
+    );
 }
 
 extension_sql!(
@@ -107,6 +165,65 @@ mod tests {
         assert_eq!(parse("integration::x"), (None, Some("x".into())));
         assert_eq!(parse("Integration:google:x"), (None, None));
         assert_eq!(parse("site_name"), (None, None));
+    }
+
+    /// The aggregate picks, per provider, what `DISTINCT ON … ORDER BY validated_at DESC NULLS
+    /// LAST, uuid` picks, on timestamps in every shape the rule meets: several formats of one
+    /// instant, offsets, unparseable text, JSON non-strings, missing values, ties.
+    #[pg_test]
+    fn latest_validated_aggregate_agrees_with_sorting() {
+        Spi::run(
+            r#"
+CREATE TEMP TABLE cand AS
+SELECT (md5(g::text)::uuid) AS uuid, 'p' || (g % 7) AS provider,
+       CASE g % 9
+         WHEN 0 THEN NULL
+         WHEN 1 THEN 'not a date'
+         WHEN 2 THEN format('2025-0%s-1%sT12:00:00Z', 1 + g % 5, g % 3)
+         WHEN 3 THEN format('2025-0%s-1%sT14:00:00+02:00', 1 + g % 5, g % 3)
+         WHEN 4 THEN format('2025-0%s-1%sT12:00:00.000001Z', 1 + g % 5, g % 3)
+         WHEN 5 THEN format('2025-0%s-1%s 12:00:00', 1 + g % 5, g % 3)
+         WHEN 6 THEN ''
+         ELSE format('2025-0%s-1%sT12:00:00.5Z', 1 + g % 4, g % 2) END AS validated_text
+  FROM generate_series(1, 3000) g"#,
+        )
+        .unwrap();
+        let differing = Spi::get_one::<i64>(
+            r#"
+WITH agg AS (
+    SELECT provider, phoenix_kit_mig_internal.pk_latest_validated(validated_text, uuid) AS uuid FROM cand GROUP BY provider
+), sorted AS (
+    SELECT DISTINCT ON (provider) provider, uuid FROM cand
+     ORDER BY provider, phoenix_kit_mig_internal.pk_timestamp_micros(validated_text) DESC NULLS LAST, uuid
+)
+SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.uuid IS DISTINCT FROM sorted.uuid"#,
+        )
+        .unwrap();
+        assert_eq!(differing, Some(0));
+        assert_eq!(Spi::get_one::<i64>("SELECT count(DISTINCT provider) FROM cand").unwrap(), Some(7));
+        // No candidate at all: NULL, as DISTINCT ON would give no row.
+        assert_eq!(
+            Spi::get_one::<bool>("SELECT phoenix_kit_mig_internal.pk_latest_validated(validated_text, uuid) IS NULL FROM cand WHERE false")
+                .unwrap(),
+            Some(true)
+        );
+    }
+
+    /// Its support functions take and return `internal`: only the aggregate may call them.
+    #[pg_test]
+    fn latest_validated_support_functions_are_not_public() {
+        for f in ["pk_latest_validated_step(internal, text, uuid)", "pk_latest_validated_final(internal)"] {
+            let public = Spi::get_one::<bool>(&format!(
+                "SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.{f}', 'EXECUTE')"
+            ))
+            .unwrap();
+            assert_eq!(public, Some(false), "{f}");
+        }
+        let aggregate = Spi::get_one::<bool>(
+            "SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.pk_latest_validated(text, uuid)', 'EXECUTE')",
+        )
+        .unwrap();
+        assert_eq!(aggregate, Some(true));
     }
 
     #[pg_test]

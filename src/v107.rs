@@ -106,6 +106,19 @@ fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lin
     .expect("pre-flight")
 }
 
+/// The 23505 blocker of endpoints whose names collide when case is ignored, every group
+/// listed; None when lower(name) is unique.
+fn duplicate_names(t: &Target) -> Option<MigError> {
+    let endpoints = t.qualified(Table::Endpoints);
+    let sql = sql::fill(query_file!("v107_up_preflight"), t, None);
+    let (groups, lines) = count_lines(&sql, &[], "duplicate_groups", "duplicate_rows");
+    (groups > 0).then(|| {
+        MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} group(s) of endpoints in {endpoints} share a name when case is ignored"))
+            .detail(detail_lines(&lines, groups as usize))
+            .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again."))
+    })
+}
+
 pub struct UpPlan {
     /// A column of that name and type uuid exists (one of another type is a blocker; until it
     /// is fixed the plan reads as if it were absent).
@@ -138,16 +151,20 @@ impl Migration for Up {
     /// Every reason V107 up cannot run (§4 step 1, §11.4), and the pins it would make.
     fn plan(t: &Target) -> UpPlan {
         let mut plan = Self::plan_for_run(t);
+        if let Some(duplicates) = duplicate_names(t) {
+            plan.blockers.insert(0, duplicates);
+            plan.row_blockers += 1;
+        }
         // The pins themselves (a pass over every integration row with its timestamp): for
         // status and the preview; a run computes them once, in its UPDATE.
         let sql = sql::fill(query_file!("v107_up_pins"), t, Some(&up_plan_sql(t, plan.column_exists)));
-        plan.pins = Some(
+        plan.pins = Some(runner::with_hash_grouping(|| {
             Spi::connect(|c| {
                 let table = c.select(sql.as_str(), None, &[])?.first();
                 Ok::<_, pgrx::spi::Error>(Row(&table).count("pins"))
             })
-            .expect("V107 up plan"),
-        );
+            .expect("V107 up plan")
+        }));
         plan
     }
 
@@ -157,21 +174,9 @@ impl Migration for Up {
         let mut blockers = Vec::new();
         let existing_type = column_type(t);
         let column_exists = existing_type.as_deref() == Some("uuid");
-        let sql = sql::fill(query_file!("v107_up_preflight"), t, None);
-        let (groups, lines) = Spi::connect(|c| {
-            let table = c.select(sql.as_str(), None, &[])?.first();
-            let row = Row(&table);
-            Ok::<_, pgrx::spi::Error>((row.count("duplicate_groups"), row.lines("duplicate_rows")))
-        })
-        .expect("V107 up pre-flight");
-        if groups > 0 {
-            blockers.push(
-                MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} group(s) of endpoints in {endpoints} share a name when case is ignored"))
-                    .detail(detail_lines(&lines, groups as usize))
-                    .hint(format!("Rename or delete endpoints until lower(name) is unique ({NAME_INDEX} enforces it), then run pk_migrate_v107_up again.")),
-            );
-        }
-        let row_blockers = blockers.len();
+        // Duplicate names are not looked for here: a run's unique index build finds them
+        // (apply), and only then are they listed, so the run does not pay a pass for them.
+        let row_blockers = 0;
         if let Some(existing) = existing_relation(t, NAME_INDEX) {
             if !existing.is_unique_lower_name {
                 blockers.push(
@@ -263,10 +268,14 @@ impl Migration for Up {
         let column_added = !plan.column_exists;
         if column_added {
             Spi::run(&format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")).expect("ADD COLUMN");
-            pgrx::notice!("phoenix_kit_mig: v107_up: added column integration_uuid to {endpoints}");
-        } else {
-            pgrx::notice!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}");
         }
+        // Said once every step has succeeded: the unique index is the run's duplicate-name
+        // check, and a run it stops has added nothing.
+        let column_notice = if column_added {
+            format!("phoenix_kit_mig: v107_up: added column integration_uuid to {endpoints}")
+        } else {
+            format!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}")
+        };
         let plan_sql = up_plan_sql(t, true);
         let read = |sql: &str| {
             Spi::connect_mut(|c| {
@@ -287,7 +296,7 @@ impl Migration for Up {
             .expect("V107 backfill")
         };
         let (mut outcome, wrong, wrong_rows) = if plan.staged {
-            Spi::run(&sql::fill(query_file!("v107_up_stage"), t, Some(&plan_sql))).expect("V107 stage");
+            runner::with_hash_grouping(|| Spi::run(&sql::fill(query_file!("v107_up_stage"), t, Some(&plan_sql))).expect("V107 stage"));
             Spi::run(&sql::fill(query_file!("v107_up_apply_staged"), t, None)).expect("V107 backfill");
             let deferred = runner::fire_deferred_triggers(t, Table::Endpoints);
             let checked = read(&sql::fill(query_file!("v107_up_verify_staged"), t, None));
@@ -295,7 +304,7 @@ impl Migration for Up {
             runner::drop_stage();
             checked
         } else {
-            read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql)))
+            runner::with_hash_grouping(|| read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql))))
         };
 
         // Indexes after the backfill: the UPDATE wrote no entries into them.
@@ -306,11 +315,16 @@ impl Migration for Up {
             }
             if existing.is_none() {
                 let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
-                Spi::run(&format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name)))
-                    .expect("CREATE INDEX");
+                let create = format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name));
+                if name == NAME_INDEX {
+                    create_name_index(t, &create);
+                } else {
+                    Spi::run(&create).expect("CREATE INDEX");
+                }
                 outcome.indexes_created.push(name.to_string());
             }
         }
+        pgrx::notice!("{column_notice}");
         pgrx::notice!(
             "phoenix_kit_mig: v107_up: created {} index(es){}",
             outcome.indexes_created.len(),
@@ -365,6 +379,24 @@ impl Migration for Up {
             pgrx::notice!("phoenix_kit_mig: v107_up: {left} endpoint(s) left unpinned; re-pick their integration in the endpoint form");
         }
         Ok(outcome)
+    }
+}
+
+/// Builds the unique lower(name) index; it is the run's check for duplicate names. On a
+/// duplicate (23505, in a subtransaction) every colliding group is listed in the error, which
+/// rolls the whole run back: nothing is changed, as when a pre-flight refuses.
+fn create_name_index(t: &Target, create: &str) {
+    use pgrx::pg_sys::panic::CaughtError;
+    let built = runner::subtransaction(std::panic::AssertUnwindSafe(|| Spi::run(create).expect("CREATE INDEX")), true);
+    if let Err(error) = built {
+        if let CaughtError::PostgresError(report) = &error {
+            if report.sql_error_code() == Code::ERRCODE_UNIQUE_VIOLATION {
+                if let Some(duplicates) = duplicate_names(t) {
+                    duplicates.raise();
+                }
+            }
+        }
+        crate::errors::reraise(error)
     }
 }
 

@@ -7,12 +7,14 @@
 //! and borrows from its input wherever the result is a substring of it.
 
 pub mod key;
+pub mod latest;
 pub mod report;
 pub mod timestamp;
 pub mod uuid_text;
 pub mod v114;
 
 pub use key::*;
+pub use latest::*;
 pub use report::*;
 pub use timestamp::*;
 pub use uuid_text::*;

@@ -3,17 +3,18 @@
 -- unpinned). Read-only; works before the column exists (@unpinned@ is then `true`).
 --   @settings@, @endpoints@, @internal@  quoted names
 WITH candidates AS (
-    SELECT s.uuid, s.key::text AS key, @internal@.pk_named_key_provider(s.key::text) AS provider,
+    SELECT s.uuid, @internal@.pk_named_key_provider(s.key::text) AS provider,
            CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
-                THEN @internal@.pk_timestamp_micros((s.value_json ->> 'last_validated_at')::text) END AS validated_at,
-           s.value_json -> 'last_validated_at' AS validated_raw
+                THEN (s.value_json ->> 'last_validated_at')::text END AS validated_text
       FROM @settings@ s
      WHERE s.key LIKE 'integration:%'
 ), latest AS (
-    SELECT DISTINCT ON (c.provider) c.provider, c.uuid
+    -- Per provider, the row the rule picks (latest parseable last_validated_at, then the
+    -- smallest uuid): an aggregate that keeps the best row so far, not a sort of every candidate.
+    SELECT c.provider, @internal@.pk_latest_validated(c.validated_text, c.uuid) AS uuid
       FROM candidates c
      WHERE c.provider IS NOT NULL
-     ORDER BY c.provider, c.validated_at DESC NULLS LAST, c.uuid ASC
+     GROUP BY c.provider
 ), unpinned AS (
     SELECT e.ctid AS row_id, e.uuid, e.name::text AS name, e.provider::text AS provider,
            @internal@.pk_text_to_uuid(e.provider::text) AS provider_uuid
