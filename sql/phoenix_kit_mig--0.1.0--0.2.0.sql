@@ -12,8 +12,9 @@
 --     they are no longer part of the public surface;
 --   - pk_parse_integration_key calls them there;
 --   - new: pk_migration_plan(migration, prefix) and its internal pk_plan_query;
---   - new: the aggregate phoenix_kit_mig_internal.pk_latest_validated (V107's latest-validated
---     rule per provider, without a sort of every candidate) and its two support functions.
+--   - new: the aggregates phoenix_kit_mig_internal.pk_latest_validated and _top2 (V107's
+--     latest-validated rule per provider, without a sort of every candidate) and their
+--     support functions.
 --
 -- Generated from `cargo pgrx schema` of 0.2.0 for the new objects; keep it in step with the
 -- install script when the surface changes again.
@@ -133,6 +134,23 @@ COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(text, uuid) IS
     'V107''s latest-validated rule per group: the uuid of the row with the latest parseable last_validated_at, ties and unparseable ones to the smallest uuid.';
 REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_step(internal, text, uuid) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_final(internal) FROM PUBLIC;
+
+-- phoenix_kit_mig::rules_sql::phoenix_kit_mig_internal::pk_latest_validated_top2_final
+CREATE  FUNCTION phoenix_kit_mig_internal."pk_latest_validated_top2_final"(
+	"state" internal /* Internal */
+) RETURNS uuid[] /* Option < Vec < pgrx :: Uuid > > */
+IMMUTABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'pk_latest_validated_top2_final_wrapper';
+
+CREATE AGGREGATE phoenix_kit_mig_internal.pk_latest_validated_top2(last_validated_at text, uuid uuid) (
+    SFUNC = phoenix_kit_mig_internal.pk_latest_validated_step,
+    STYPE = internal,
+    FINALFUNC = phoenix_kit_mig_internal.pk_latest_validated_top2_final
+);
+COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated_top2(text, uuid) IS
+    'pk_latest_validated''s choice and its runner-up, in the rule''s order, as uuid[] (for pk_migration_plan).';
+REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_top2_final(internal) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION pk_parse_integration_key(key text, OUT provider text, OUT name text)
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

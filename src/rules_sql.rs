@@ -114,6 +114,15 @@ pub mod phoenix_kit_mig_internal {
         unsafe { state.get::<rules::LatestValidated>() }.and_then(|l| l.winner()).map(pgrx::Uuid::from_bytes)
     }
 
+    /// The result of `pk_latest_validated_top2`: the chosen row's uuid and the runner-up's
+    /// (the plan preview shows both); shorter when there are fewer candidates.
+    #[pg_extern(immutable, parallel_safe)]
+    fn pk_latest_validated_top2_final(state: Internal) -> Option<Vec<pgrx::Uuid>> {
+        // SAFETY: the state is pk_latest_validated_step's (see there).
+        let l = unsafe { state.get::<rules::LatestValidated>() }?;
+        Some([l.winner(), l.runner_up()].into_iter().flatten().map(pgrx::Uuid::from_bytes).collect())
+    }
+
     extension_sql!(
         r#"
 CREATE AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(last_validated_at text, uuid uuid) (
@@ -129,9 +138,17 @@ COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated(text, uuid) IS
 -- call pk_latest_validated.
 REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_step(internal, text, uuid) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_final(internal) FROM PUBLIC;
+CREATE AGGREGATE phoenix_kit_mig_internal.pk_latest_validated_top2(last_validated_at text, uuid uuid) (
+    SFUNC = phoenix_kit_mig_internal.pk_latest_validated_step,
+    STYPE = internal,
+    FINALFUNC = phoenix_kit_mig_internal.pk_latest_validated_top2_final
+);
+COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated_top2(text, uuid) IS
+    'pk_latest_validated''s choice and its runner-up, in the rule''s order, as uuid[] (for pk_migration_plan).';
+REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_top2_final(internal) FROM PUBLIC;
 "#,
         name = "pk_latest_validated",
-        requires = [pk_latest_validated_step, pk_latest_validated_final]
+        requires = [pk_latest_validated_step, pk_latest_validated_final, pk_latest_validated_top2_final]
     );
 }
 
@@ -200,6 +217,20 @@ SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.uuid IS DIS
         )
         .unwrap();
         assert_eq!(differing, Some(0));
+        let differing = Spi::get_one::<i64>(
+            r#"
+WITH agg AS (
+    SELECT provider, phoenix_kit_mig_internal.pk_latest_validated_top2(validated_text, uuid) AS top FROM cand GROUP BY provider
+), sorted AS (
+    SELECT provider, array_agg(uuid ORDER BY rn) AS top
+      FROM (SELECT provider, uuid, row_number() OVER (PARTITION BY provider
+                   ORDER BY phoenix_kit_mig_internal.pk_timestamp_micros(validated_text) DESC NULLS LAST, uuid) AS rn FROM cand) r
+     WHERE rn <= 2 GROUP BY provider
+)
+SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.top IS DISTINCT FROM sorted.top"#,
+        )
+        .unwrap();
+        assert_eq!(differing, Some(0));
         assert_eq!(Spi::get_one::<i64>("SELECT count(DISTINCT provider) FROM cand").unwrap(), Some(7));
         // No candidate at all: NULL, as DISTINCT ON would give no row.
         assert_eq!(
@@ -212,7 +243,11 @@ SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.uuid IS DIS
     /// Its support functions take and return `internal`: only the aggregate may call them.
     #[pg_test]
     fn latest_validated_support_functions_are_not_public() {
-        for f in ["pk_latest_validated_step(internal, text, uuid)", "pk_latest_validated_final(internal)"] {
+        for f in [
+            "pk_latest_validated_step(internal, text, uuid)",
+            "pk_latest_validated_final(internal)",
+            "pk_latest_validated_top2_final(internal)",
+        ] {
             let public = Spi::get_one::<bool>(&format!(
                 "SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.{f}', 'EXECUTE')"
             ))

@@ -25,22 +25,31 @@ pub fn ranks_before(a: Candidate, b: Candidate) -> bool {
     }
 }
 
-/// The best candidate offered so far.
+/// The best two candidates offered so far (the second for the plan preview's runner-up).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LatestValidated {
     best: Option<Candidate>,
+    second: Option<Candidate>,
 }
 
 impl LatestValidated {
     pub fn offer(&mut self, candidate: Candidate) {
         if self.best.is_none_or(|best| ranks_before(candidate, best)) {
+            self.second = self.best;
             self.best = Some(candidate);
+        } else if self.second.is_none_or(|second| ranks_before(candidate, second)) {
+            self.second = Some(candidate);
         }
     }
 
     /// The chosen row's uuid; None when nothing (or only rows without a uuid) was offered.
     pub fn winner(&self) -> Option<[u8; 16]> {
         self.best.and_then(|(_, uuid)| uuid)
+    }
+
+    /// The uuid of the row that ranks right after the chosen one.
+    pub fn runner_up(&self) -> Option<[u8; 16]> {
+        self.second.and_then(|(_, uuid)| uuid)
     }
 }
 
@@ -55,10 +64,14 @@ mod tests {
         Some(b)
     }
 
-    fn choose(candidates: &[Candidate]) -> Option<[u8; 16]> {
+    fn offered(candidates: &[Candidate]) -> LatestValidated {
         let mut l = LatestValidated::default();
         candidates.iter().for_each(|c| l.offer(*c));
-        l.winner()
+        l
+    }
+
+    fn choose(candidates: &[Candidate]) -> Option<[u8; 16]> {
+        offered(candidates).winner()
     }
 
     #[test]
@@ -68,6 +81,9 @@ mod tests {
         assert_eq!(choose(&[(None, u(0)), (Some(i64::MIN), u(9))]), u(9), "any timestamp beats none");
         assert_eq!(choose(&[(Some(3), None), (Some(3), u(200))]), u(200), "a NULL uuid ranks last");
         assert_eq!(choose(&[]), None);
+        let l = offered(&[(Some(1), u(1)), (Some(5), u(9)), (Some(5), u(3)), (None, u(0))]);
+        assert_eq!(l.runner_up(), u(9));
+        assert_eq!(offered(&[(None, u(4))]).runner_up(), None);
     }
 
     #[test]
@@ -101,7 +117,9 @@ mod tests {
                     (None, None) => std::cmp::Ordering::Equal,
                 })
             });
-            prop_assert_eq!(choose(&candidates), sorted.first().and_then(|c| c.1));
+            let l = offered(&candidates);
+            prop_assert_eq!(l.winner(), sorted.first().and_then(|c| c.1));
+            prop_assert_eq!(l.runner_up(), sorted.get(1).and_then(|c| c.1));
         }
     }
 }

@@ -7,17 +7,24 @@ WITH planned AS (
     @plan@
     OFFSET 0
 ), ranked AS (
-    -- The candidates of the latest-validated rule, in the rule's own order.
-    SELECT r.provider, r.uuid, r.key, r.validated_raw,
-           row_number() OVER (PARTITION BY r.provider ORDER BY r.validated_at DESC NULLS LAST, r.uuid ASC) AS rn,
-           count(*) OVER (PARTITION BY r.provider) AS candidates
-      FROM (SELECT s.uuid, s.key::text AS key, @internal@.pk_named_key_provider(s.key::text) AS provider,
-                   CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
-                        THEN @internal@.pk_timestamp_micros((s.value_json ->> 'last_validated_at')::text) END AS validated_at,
-                   s.value_json -> 'last_validated_at' AS validated_raw
-              FROM @settings@ s
-             WHERE s.key LIKE 'integration:%') r
-     WHERE r.provider IS NOT NULL
+    -- Per provider of the latest-validated rule: how many candidates there are and the first
+    -- two in the rule's order (the aggregate of the plan, keeping its best two: no sort of
+    -- every candidate); then the key and last_validated_at of those two rows.
+    SELECT r.provider, r.candidates,
+           (SELECT s.key::text FROM @settings@ s WHERE s.uuid = r.top[1] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS w_key,
+           (SELECT s.value_json -> 'last_validated_at' FROM @settings@ s WHERE s.uuid = r.top[1] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS w_raw,
+           (SELECT s.key::text FROM @settings@ s WHERE s.uuid = r.top[2] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS ru_key,
+           (SELECT s.value_json -> 'last_validated_at' FROM @settings@ s WHERE s.uuid = r.top[2] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS ru_raw
+      FROM (SELECT c.provider, count(*) AS candidates, @internal@.pk_latest_validated_top2(c.validated_text, c.uuid) AS top
+              FROM (SELECT s.uuid, @internal@.pk_named_key_provider(s.key::text) AS provider,
+                           CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
+                                THEN (s.value_json ->> 'last_validated_at')::text END AS validated_text
+                      FROM @settings@ s
+                     WHERE s.key LIKE 'integration:%') c
+             WHERE c.provider IS NOT NULL
+             GROUP BY c.provider) r
+    -- Fenced: the four look-ups run once per provider, not once per endpoint of the join below.
+    OFFSET 0
 ), duplicates AS (
     SELECT e.uuid, lower(e.name) AS lower_name,
            count(*) OVER (PARTITION BY lower(e.name)) AS same_name,
@@ -42,16 +49,15 @@ SELECT 'phoenix_kit_ai_endpoints'::text AS relation, p.uuid AS row_uuid,
             WHEN p.rule = 'uuid'
             THEN format('provider %s is a uuid, but no integration row has it; re-pick the integration in the endpoint form', p.provider)
             WHEN p.rule = 'latest' AND p.integration IS NOT NULL
-            THEN format('latest validated: %s (last_validated_at %s)%s', w.key, COALESCE(w.validated_raw::text, 'missing'),
+            THEN format('latest validated: %s (last_validated_at %s)%s', w.w_key, COALESCE(w.w_raw::text, 'missing'),
                         CASE WHEN w.candidates = 1 THEN format(', the only candidate integration:%s:*', p.provider)
                              ELSE format(', chosen over %s other candidate(s); runner-up %s (last_validated_at %s)',
-                                         w.candidates - 1, ru.key, COALESCE(ru.validated_raw::text, 'missing')) END)
+                                         w.candidates - 1, w.ru_key, COALESCE(w.ru_raw::text, 'missing')) END)
             WHEN p.rule = 'latest'
             THEN format('no settings row has a key integration:%s:<name> (a legacy integration:%s row is not a candidate); re-pick the integration in the endpoint form', p.provider, p.provider)
             ELSE 'provider is empty: there is nothing to pin it by; re-pick the integration in the endpoint form'
        END AS reason
   FROM planned p
   LEFT JOIN duplicates d ON d.uuid = p.uuid
-  LEFT JOIN ranked w ON p.rule = 'latest' AND w.provider = p.provider AND w.rn = 1
-  LEFT JOIN ranked ru ON p.rule = 'latest' AND ru.provider = p.provider AND ru.rn = 2
+  LEFT JOIN ranked w ON p.rule = 'latest' AND w.provider = p.provider
  WHERE COALESCE(d.same_name, 1) = 1
