@@ -10,11 +10,7 @@ WITH planned AS (
     -- Per provider of the latest-validated rule: how many candidates there are and the first
     -- two in the rule's order (the aggregate of the plan, keeping its best two: no sort of
     -- every candidate); then the key and last_validated_at of those two rows.
-    SELECT r.provider, r.candidates,
-           (SELECT s.key::text FROM @settings@ s WHERE s.uuid = r.top[1] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS w_key,
-           (SELECT s.value_json -> 'last_validated_at' FROM @settings@ s WHERE s.uuid = r.top[1] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS w_raw,
-           (SELECT s.key::text FROM @settings@ s WHERE s.uuid = r.top[2] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS ru_key,
-           (SELECT s.value_json -> 'last_validated_at' FROM @settings@ s WHERE s.uuid = r.top[2] AND s.key LIKE 'integration:%' ORDER BY s.key LIMIT 1) AS ru_raw
+    SELECT r.provider, r.candidates, w.key AS w_key, w.raw AS w_raw, ru.key AS ru_key, ru.raw AS ru_raw
       FROM (SELECT c.provider, count(*) AS candidates, @internal@.pk_latest_validated_top2(c.validated_text, c.uuid) AS top
               FROM (SELECT s.uuid, @internal@.pk_named_key_provider(s.key::text) AS provider,
                            CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
@@ -22,8 +18,14 @@ WITH planned AS (
                       FROM @settings@ s
                      WHERE s.key LIKE 'integration:%') c
              WHERE c.provider IS NOT NULL
-             GROUP BY c.provider) r
-    -- Fenced: the four look-ups run once per provider, not once per endpoint of the join below.
+             GROUP BY c.provider) r,
+           -- Aggregates, not ORDER BY … LIMIT 1: under the preview's enable_sort = off the planner
+           -- would rather walk the whole key index in order than sort the row or two found.
+           LATERAL (SELECT min(s.key::text) AS key, (array_agg(s.value_json -> 'last_validated_at' ORDER BY s.key))[1] AS raw
+                      FROM @settings@ s WHERE s.uuid = r.top[1] AND s.key LIKE 'integration:%') w,
+           LATERAL (SELECT min(s.key::text) AS key, (array_agg(s.value_json -> 'last_validated_at' ORDER BY s.key))[1] AS raw
+                      FROM @settings@ s WHERE s.uuid = r.top[2] AND s.key LIKE 'integration:%') ru
+    -- Fenced: the look-ups run once per provider, not once per endpoint of the join below.
     OFFSET 0
 ), duplicates AS (
     SELECT e.uuid, lower(e.name) AS lower_name,
