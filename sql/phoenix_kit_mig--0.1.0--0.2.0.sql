@@ -163,7 +163,6 @@ RETURNS TABLE (relation text, row_uuid uuid, action text, before jsonb, after js
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 SET enable_nestloop = off
-SET enable_sort = off
 SET jit = off
 AS $fn$
 BEGIN

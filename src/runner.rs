@@ -217,24 +217,6 @@ pub fn drop_stage() {
     Spi::run("DROP TABLE IF EXISTS pg_temp.pk_mig_plan").expect("DROP TABLE");
 }
 
-/// Runs `f` with sorts disfavoured by the planner. V107's plan groups the integration rows by
-/// provider, a handful of groups, but the planner cannot know how few (a provider is computed
-/// from the unique key) and would sort every row first: at 10^6 rows an external sort of ~430
-/// MB instead of a hash table of ten entries. Set locally: the migration functions' own SET
-/// clauses restore it when the call ends, whatever `f` does.
-pub fn with_hash_grouping<R>(f: impl FnOnce() -> R) -> R {
-    // A SELECT through the read-only client: `Spi::run` would assign a transaction id, which
-    // pk_migration_status must not (a read-only transaction, a hot standby).
-    let set = |value: &str| {
-        Spi::connect(|c| c.select("SELECT pg_catalog.set_config('enable_sort', $1, true)", None, &[value.into()]).map(|_| ()))
-            .expect("set_config")
-    };
-    set("off");
-    let result = f();
-    set("on");
-    result
-}
-
 /// PostgreSQL would refuse the first write anyway, but only after the pre-flight and without
 /// saying which migration or schema; a hot standby is read-only too.
 fn refuse_read_only(spec: &Spec, schema: &str) {

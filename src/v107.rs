@@ -158,13 +158,13 @@ impl Migration for Up {
         // The pins themselves (a pass over every integration row with its timestamp): for
         // status and the preview; a run computes them once, in its UPDATE.
         let sql = sql::fill(query_file!("v107_up_pins"), t, Some(&up_plan_sql(t, plan.column_exists)));
-        plan.pins = Some(runner::with_hash_grouping(|| {
+        plan.pins = Some(
             Spi::connect(|c| {
                 let table = c.select(sql.as_str(), None, &[])?.first();
                 Ok::<_, pgrx::spi::Error>(Row(&table).count("pins"))
             })
-            .expect("V107 up plan")
-        }));
+            .expect("V107 up plan"),
+        );
         plan
     }
 
@@ -296,7 +296,7 @@ impl Migration for Up {
             .expect("V107 backfill")
         };
         let (mut outcome, wrong, wrong_rows) = if plan.staged {
-            runner::with_hash_grouping(|| Spi::run(&sql::fill(query_file!("v107_up_stage"), t, Some(&plan_sql))).expect("V107 stage"));
+            Spi::run(&sql::fill(query_file!("v107_up_stage"), t, Some(&plan_sql))).expect("V107 stage");
             Spi::run(&sql::fill(query_file!("v107_up_apply_staged"), t, None)).expect("V107 backfill");
             let deferred = runner::fire_deferred_triggers(t, Table::Endpoints);
             let checked = read(&sql::fill(query_file!("v107_up_verify_staged"), t, None));
@@ -304,7 +304,7 @@ impl Migration for Up {
             runner::drop_stage();
             checked
         } else {
-            runner::with_hash_grouping(|| read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql))))
+            read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql)))
         };
 
         // Indexes after the backfill: the UPDATE wrote no entries into them.

@@ -8,6 +8,9 @@ WITH candidates AS (
                 THEN (s.value_json ->> 'last_validated_at')::text END AS validated_text
       FROM @settings@ s
      WHERE s.key LIKE 'integration:%'
+    -- Fenced: the planner then takes the providers for a few hundred groups, not for as many
+    -- as there are keys, and hashes them instead of sorting every candidate first.
+    OFFSET 0
 ), latest AS (
     -- Per provider, the row the rule picks (latest parseable last_validated_at, then the
     -- smallest uuid): an aggregate that keeps the best row so far, not a sort of every candidate.

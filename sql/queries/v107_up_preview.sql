@@ -16,11 +16,11 @@ WITH planned AS (
                            CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
                                 THEN (s.value_json ->> 'last_validated_at')::text END AS validated_text
                       FROM @settings@ s
-                     WHERE s.key LIKE 'integration:%') c
+                     WHERE s.key LIKE 'integration:%'
+                    -- Fenced, as in the plan: hashed per provider, not sorted.
+                    OFFSET 0) c
              WHERE c.provider IS NOT NULL
              GROUP BY c.provider) r,
-           -- Aggregates, not ORDER BY … LIMIT 1: under the preview's enable_sort = off the planner
-           -- would rather walk the whole key index in order than sort the row or two found.
            LATERAL (SELECT min(s.key::text) AS key, (array_agg(s.value_json -> 'last_validated_at' ORDER BY s.key))[1] AS raw
                       FROM @settings@ s WHERE s.uuid = r.top[1] AND s.key LIKE 'integration:%') w,
            LATERAL (SELECT min(s.key::text) AS key, (array_agg(s.value_json -> 'last_validated_at' ORDER BY s.key))[1] AS raw
