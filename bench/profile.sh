@@ -7,12 +7,13 @@
 # the call by what the backend was doing (sampled with DWARF call graphs; sampling slows the
 # call, so its times are not the ones to quote).
 #
-#   bench/profile.sh [--pg NN] [--rows N] [--rounds R] [--perf] MIGRATION
+#   bench/profile.sh [--pg NN] [--rows N] [--rounds R] [--perf] [--upstream] MIGRATION
 #
 #   MIGRATION  v114_up | v114_down | v107_up | v107_down
 #   --rows N   settings rows of the data (endpoints = N / 10) [1000: PhoenixKit's real size]
 #   --rounds R calls profiled, each on a fresh copy; medians are printed [5]
 #   --pg NN    the major's own tree and cluster, as scripts/bench.sh --pg
+#   --upstream profile upstream's SQL (bench/sql/variants/<m>.upstream.sql) instead, for comparison
 #
 # Uses scripts/bench.sh's cluster and its data templates (pkb_t_*); builds them with a one-round
 # `scripts/bench.sh --smoke --sizes N` when they are missing. Uses the installed build: run
@@ -22,13 +23,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-pg_major="" rows=1000 rounds=5 use_perf=0 mig=""
+pg_major="" rows=1000 rounds=5 use_perf=0 mig="" upstream=0
 while [ $# -gt 0 ]; do
   case $1 in
     --pg) pg_major=$2; shift ;;
     --rows) rows=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --perf) use_perf=1 ;;
+    --upstream) upstream=1 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     v114_up|v114_down|v107_up|v107_down) mig=$1 ;;
     *) echo "profile: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -75,7 +77,7 @@ SET auto_explain.log_level = notice;
 SET client_min_messages = notice;
 \timing on
 BEGIN;
-SELECT pk_migrate_$mig('public') IS NOT NULL AS ok;
+$(if [ $upstream = 1 ]; then echo "\i $ROOT/bench/sql/variants/$mig.upstream.sql"; else echo "SELECT pk_migrate_$mig('public') IS NOT NULL AS ok;"; fi)
 COMMIT;
 \timing off
 \! [ "\$PROFILE_PERF" = 1 ] && { kill -INT \$(cat \$PROFILE_OUT.perfpid); sleep 0.5; } || true
@@ -97,10 +99,10 @@ for round in $(seq "$rounds"); do
     END { printf "%s\t999\t%.3f\t%s\n", r, total, "TOTAL (psql: BEGIN, the call, COMMIT)" }' "$work/r$round.out"
 done >"$work/lines.tsv"
 
-echo "# Profile of pk_migrate_$mig — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# Profile of $([ $upstream = 1 ] && echo "upstream's $mig (bench/sql/variants/$mig.upstream.sql)" || echo "pk_migrate_$mig") — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo
-echo "- command: \`bench/profile.sh ${pg_major:+--pg $pg_major }--rows $rows --rounds $rounds$([ $use_perf = 1 ] && echo ' --perf') $mig\`"
-echo "- PostgreSQL $(psql -d postgres -Atc 'SHOW server_version'); data: $template; each round a fresh copy, a new connection, the library loaded by the call"
+echo "- command: \`bench/profile.sh ${pg_major:+--pg $pg_major }--rows $rows --rounds $rounds$([ $use_perf = 1 ] && echo ' --perf')$([ $upstream = 1 ] && echo ' --upstream') $mig\`"
+echo "- PostgreSQL $(psql -d postgres -Atc 'SHOW server_version'); data: $template; each round a fresh copy, a new connection$([ $upstream = 1 ] || echo ', the library loaded by the call')"
 echo
 echo "Medians over the rounds, in ms. Statements in the order they ran (the last is the call itself, whose"
 echo "time includes all of them); auto_explain times execution only, not parsing or planning."
