@@ -726,6 +726,22 @@ mod tests {
         assert!(f.hint.unwrap().contains("pk_migrate_v107_up"));
     }
 
+    /// The run's check is the unique index, where NULL names never collide: status, the plan
+    /// and the run must say the same about them.
+    #[pg_test]
+    fn null_names_are_not_duplicates_for_status_plan_or_run() {
+        fixture(S, 106);
+        Spi::run("ALTER TABLE phoenix_kit_ai_endpoints ALTER COLUMN name DROP NOT NULL").unwrap();
+        let a = endpoint("A", "openrouter");
+        let b = endpoint("B", "openrouter");
+        Spi::run(&format!("UPDATE phoenix_kit_ai_endpoints SET name = NULL WHERE uuid IN ('{a}', '{b}')")).unwrap();
+        let status = report("SELECT pk_migration_status()");
+        assert_eq!(status["migrations"]["v107_up"]["can_run"], true, "{status}");
+        let blocked = Spi::get_one::<i64>("SELECT count(*) FROM pk_migration_plan('v107_up') WHERE action = 'blocked'").unwrap();
+        assert_eq!(blocked, Some(0));
+        assert_eq!(up()["version_after"], 107);
+    }
+
     #[pg_test]
     fn a_same_named_index_of_another_shape_is_refused() {
         for ddl in [

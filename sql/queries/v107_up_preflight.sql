@@ -5,6 +5,8 @@ WITH duplicates AS (
            format('%s: %s', quote_literal(lower(e.name)),
                   string_agg(format('uuid %s name %s', e.uuid, quote_literal(e.name)), ', ' ORDER BY e.uuid)) AS line
       FROM @endpoints@ e
+     -- NULL names never collide in a unique index (the run's own check): not a group here either.
+     WHERE e.name IS NOT NULL
      GROUP BY lower(e.name)
     HAVING count(*) > 1
 )

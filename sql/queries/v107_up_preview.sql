@@ -32,6 +32,7 @@ WITH planned AS (
            count(*) OVER (PARTITION BY lower(e.name)) AS same_name,
            string_agg(e.uuid::text, ', ') OVER (PARTITION BY lower(e.name)) AS group_uuids
       FROM @endpoints@ e
+     WHERE e.name IS NOT NULL
 )
 SELECT 'phoenix_kit_ai_endpoints'::text AS relation, d.uuid AS row_uuid, 'blocked'::text AS action, NULL::jsonb AS before, NULL::jsonb AS after,
        format('23505: %s endpoints share the name %s when case is ignored (uuids %s)', d.same_name, quote_literal(d.lower_name), d.group_uuids) AS reason
