@@ -343,7 +343,7 @@ run_one() {
     so_before=$(so_size)
     status=ok
     BENCH_PROBE=$ROOT/bench/probe.sh BENCH_RUN_DIR=$work/run PGOPTIONS=" " \
-      psql -d pkb_run -v bench_variant="$ROOT/$file" -v bench_load=$load -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$private_so" -f bench/sql/timed.psql \
+      psql -d pkb_run -v bench_variant="$ROOT/$file" -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$private_so" -f bench/sql/timed.psql \
       >"$work/run/out" 2>"$work/run/err" || status=error
     so_after=$(so_size)
     local mapped; mapped=$(kv "$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null)" so_mapped)

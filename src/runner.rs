@@ -137,9 +137,8 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         if !M::blockers(&plan).is_empty() {
             // Refused: the whole plan, as pk_migration_status reads it, names every blocker,
             // also those a run leaves to its own statements to find (V107's duplicate names).
-            let full = M::plan(target);
-            let all = if M::blockers(&full).is_empty() { M::blockers(&plan) } else { M::blockers(&full) };
-            refuse_if_blocked(all, spec, target);
+            refuse_if_blocked(M::blockers(&M::plan(target)), spec, target);
+            refuse_if_blocked(M::blockers(&plan), spec, target);
         }
         let applied = M::apply(target, &plan);
         let outcome = M::verify(target, &plan, applied).or_raise();

@@ -93,8 +93,24 @@ fn column_type(t: &Target) -> Option<String> {
 
 /// The plan query of V107 up: one row per unpinned endpoint, its rule and its integration.
 pub fn up_plan_sql(t: &Target, column_exists: bool) -> String {
-    sql::fill(query_file!("v107_up_plan"), t, None)
+    sql::fill(&with_candidates(query_file!("v107_up_plan")), t, None)
         .replace("@unpinned@", if column_exists { "e.integration_uuid IS NULL" } else { "true" })
+}
+
+/// `template` with V107's candidate rows (`v107_up_candidates.sql`) in place of `@candidates@`,
+/// before it is filled: the plan and the preview pick from the same rows.
+fn with_candidates(template: &str) -> String {
+    // Comment lines naming a placeholder go first, as `sql::fill` would drop them: the
+    // template documents @candidates@ in one, which must not receive the candidates' text.
+    sql::without_placeholder_comments(template).replace("@candidates@", query_file!("v107_up_candidates"))
+}
+
+/// V107's indexes, in the order a run builds them (after the backfill): name, key, unique.
+const INDEXES: [(&str, &str, bool); 2] = [(UUID_INDEX, "(integration_uuid)", false), (NAME_INDEX, "(lower((name)::text))", true)];
+
+fn create_index_sql(t: &Target, name: &str, key: &str, unique: bool) -> String {
+    let unique = if unique { "UNIQUE " } else { "" };
+    format!("CREATE {unique}INDEX {} ON {} {key}", pgrx::spi::quote_identifier(name), t.qualified(Table::Endpoints))
 }
 
 fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lines: &str) -> (i64, Vec<String>) {
@@ -241,7 +257,7 @@ impl Migration for Up {
     }
 
     fn preview_sql(t: &Target, plan: &UpPlan) -> String {
-        sql::fill(query_file!("v107_up_preview"), t, Some(&up_plan_sql(t, plan.column_exists)))
+        sql::fill(&with_candidates(query_file!("v107_up_preview")), t, Some(&up_plan_sql(t, plan.column_exists)))
     }
 
     fn row_blockers(plan: &UpPlan) -> usize {
@@ -254,10 +270,9 @@ impl Migration for Up {
         if !plan.column_exists {
             steps.push((Table::Endpoints, format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")));
         }
-        for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
+        for (name, key, unique) in INDEXES {
             if existing_relation(t, name).is_none() {
-                let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
-                steps.push((Table::Endpoints, format!("CREATE {unique}INDEX {name} ON {endpoints} {definition}")));
+                steps.push((Table::Endpoints, create_index_sql(t, name, key, unique)));
             }
         }
         steps
@@ -308,16 +323,15 @@ impl Migration for Up {
         };
 
         // Indexes after the backfill: the UPDATE wrote no entries into them.
-        for (name, definition) in [(UUID_INDEX, "(integration_uuid)"), (NAME_INDEX, "(lower((name)::text))")] {
+        for (name, key, unique) in INDEXES {
             let existing = existing_relation(t, name);
             if let Some(other) = existing.as_ref().filter(|e| name == UUID_INDEX && !e.definition.contains("(integration_uuid)")) {
                 pgrx::warning!("phoenix_kit_mig: v107_up: kept the existing {name}, which is not an index on integration_uuid: {}", other.definition);
             }
             if existing.is_none() {
-                let unique = if name == NAME_INDEX { "UNIQUE " } else { "" };
-                let create = format!("CREATE {unique}INDEX {} ON {endpoints} {definition}", pgrx::spi::quote_identifier(name));
-                if name == NAME_INDEX {
-                    create_name_index(t, &create);
+                let create = create_index_sql(t, name, key, unique);
+                if unique {
+                    create_unique_index(t, &create);
                 } else {
                     Spi::run(&create).expect("CREATE INDEX");
                 }
@@ -385,7 +399,7 @@ impl Migration for Up {
 /// Builds the unique lower(name) index; it is the run's check for duplicate names. On a
 /// duplicate (23505, in a subtransaction) every colliding group is listed in the error, which
 /// rolls the whole run back: nothing is changed, as when a pre-flight refuses.
-fn create_name_index(t: &Target, create: &str) {
+fn create_unique_index(t: &Target, create: &str) {
     use pgrx::pg_sys::panic::CaughtError;
     let built = runner::subtransaction(std::panic::AssertUnwindSafe(|| Spi::run(create).expect("CREATE INDEX")), true);
     if let Err(error) = built {

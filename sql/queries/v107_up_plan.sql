@@ -2,15 +2,9 @@
 -- integration (docs/behaviour.md §4 step 3) and the settings row it gets (NULL: stays
 -- unpinned). Read-only; works before the column exists (@unpinned@ is then `true`).
 --   @settings@, @endpoints@, @internal@  quoted names
+--   @candidates@  v107_up_candidates.sql
 WITH candidates AS (
-    SELECT s.uuid, @internal@.pk_named_key_provider(s.key::text) AS provider,
-           CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
-                THEN (s.value_json ->> 'last_validated_at')::text END AS validated_text
-      FROM @settings@ s
-     WHERE s.key LIKE 'integration:%'
-    -- Fenced: the planner then takes the providers for a few hundred groups, not for as many
-    -- as there are keys, and hashes them instead of sorting every candidate first.
-    OFFSET 0
+    @candidates@
 ), latest AS (
     -- Per provider, the row the rule picks (latest parseable last_validated_at, then the
     -- smallest uuid): an aggregate that keeps the best row so far, not a sort of every candidate.

@@ -12,13 +12,7 @@ WITH planned AS (
     -- every candidate); then the key and last_validated_at of those two rows.
     SELECT r.provider, r.candidates, w.key AS w_key, w.raw AS w_raw, ru.key AS ru_key, ru.raw AS ru_raw
       FROM (SELECT c.provider, count(*) AS candidates, @internal@.pk_latest_validated_top2(c.validated_text, c.uuid) AS top
-              FROM (SELECT s.uuid, @internal@.pk_named_key_provider(s.key::text) AS provider,
-                           CASE WHEN jsonb_typeof(s.value_json -> 'last_validated_at') = 'string'
-                                THEN (s.value_json ->> 'last_validated_at')::text END AS validated_text
-                      FROM @settings@ s
-                     WHERE s.key LIKE 'integration:%'
-                    -- Fenced, as in the plan: hashed per provider, not sorted.
-                    OFFSET 0) c
+              FROM (@candidates@) c
              WHERE c.provider IS NOT NULL
              GROUP BY c.provider) r,
            LATERAL (SELECT min(s.key::text) AS key, (array_agg(s.value_json -> 'last_validated_at' ORDER BY s.key))[1] AS raw
