@@ -1,56 +1,43 @@
 #!/usr/bin/env bash
-# Upgrade from the released 0.1.0 (sql/phoenix_kit_mig--0.1.0.sql) with
-# ALTER EXTENSION phoenix_kit_mig UPDATE reaches exactly what a fresh install of the current
-# version holds, and the EXECUTE an operator granted before the update survives it:
-#   - database A: CREATE EXTENSION … VERSION '0.1.0', GRANT EXECUTE ON FUNCTION
+# Upgrade from every released version (0.1.0 and 0.2.0; their install scripts are kept as
+# sql/phoenix_kit_mig--<version>.sql) with ALTER EXTENSION phoenix_kit_mig UPDATE reaches exactly
+# what a fresh install of the current version holds, and the EXECUTE an operator granted before
+# the update survives it. For each released version OLD:
+#   - database A(OLD): CREATE EXTENSION … VERSION 'OLD', GRANT EXECUTE ON FUNCTION
 #     pk_migrate_v114_up(text, boolean, boolean) TO a migration role, ALTER EXTENSION … UPDATE
-#     TO the current default_version;
-#   - database B: CREATE EXTENSION (the current version), the same GRANT;
+#     TO the current default_version (through every update script on the way, e.g.
+#     0.1.0--0.2.0 then 0.2.0--0.3.0);
+#   - database B: CREATE EXTENSION (the current version), the same GRANT (one for all OLDs);
 #   - compared generically (no hard-coded list, so new drift is caught): every function that
 #     belongs to the extension (pg_depend deptype 'e') with schema, name, arguments (defaults
 #     included), result, kind, volatility, strictness, parallel safety, SECURITY DEFINER,
 #     leakproof, cost, rows, language, C symbol, SET options (proconfig), comment and
 #     privileges (proacl); every other member object; the extension's own attributes;
-#   - in A, the migration role still holds EXECUTE and runs the migration on its own schema.
-# The 0.1.0 install script is copied into the extension directory of the server's tree
-# (it is no part of the packages).
+#   - in A(OLD), the migration role still holds EXECUTE and runs the migration on its own schema.
+# The released install scripts are copied into the extension directory of the server's tree
+# (they are no part of the packages), never over the current version's own install script.
 . "$(dirname "$0")/lib.sh"
 
-OLD=0.1.0
+OLDS=(0.1.0 0.2.0)
 ext_dir=$("$PG_BIN/pg_config" --sharedir)/extension
-old_sql=$REL_ROOT/sql/phoenix_kit_mig--$OLD.sql
 target=$(q "SELECT default_version FROM pg_available_extensions WHERE name = 'phoenix_kit_mig'")
-db_a=${REL_PREFIX}updated db_b=${REL_PREFIX}fresh role=${REL_PREFIX}migrator
-
-[ -f "$old_sql" ] || bail "$old_sql is missing"
-if ! cmp -s "$old_sql" "$ext_dir/phoenix_kit_mig--$OLD.sql"; then
-  cp "$old_sql" "$ext_dir/phoenix_kit_mig--$OLD.sql" 2>/dev/null ||
-    bail "cannot copy $old_sql into $ext_dir (run as the owner of the PostgreSQL tree)"
-fi
-isnt "$target" "$OLD" "the installed default_version ($target) is newer than $OLD"
-ok "$([ -f "$ext_dir/phoenix_kit_mig--$OLD--$target.sql" ]; echo $?)" \
-  "the update script phoenix_kit_mig--$OLD--$target.sql is installed beside the $target install script"
+[ -n "$target" ] || bail "phoenix_kit_mig is not installed in $ext_dir"
+db_b=${REL_PREFIX}fresh role=${REL_PREFIX}migrator
+db_of() { printf '%supdated_from_%s' "$REL_PREFIX" "${1//./_}"; }
 
 cleanup_dbs() {
-  PGDATABASE=postgres q "SET client_min_messages = warning;
-    DROP DATABASE IF EXISTS \"$db_a\" WITH (FORCE); DROP DATABASE IF EXISTS \"$db_b\" WITH (FORCE);
-    DROP ROLE IF EXISTS $role" >/dev/null 2>&1
+  local sql="SET client_min_messages = warning; DROP DATABASE IF EXISTS \"$db_b\" WITH (FORCE);" old
+  for old in "${OLDS[@]}"; do sql+=" DROP DATABASE IF EXISTS \"$(db_of "$old")\" WITH (FORCE);"; done
+  PGDATABASE=postgres q "$sql DROP ROLE IF EXISTS $role" >/dev/null 2>&1
 }
 cleanup_dbs
 on_exit cleanup_dbs
-PGDATABASE=postgres q "CREATE DATABASE \"$db_a\"; CREATE DATABASE \"$db_b\"; CREATE ROLE $role LOGIN;
-                       GRANT CREATE ON DATABASE \"$db_a\" TO $role" >/dev/null
+PGDATABASE=postgres q "CREATE DATABASE \"$db_b\"; CREATE ROLE $role LOGIN" >/dev/null
 
 grant="GRANT EXECUTE ON FUNCTION pk_migrate_v114_up(text, boolean, boolean) TO $role"
-is "$(PGDATABASE=$db_a q "CREATE EXTENSION phoenix_kit_mig VERSION '$OLD'; $grant;
-                         SELECT extversion FROM pg_extension WHERE extname = 'phoenix_kit_mig'" 2>&1)" \
-  "$OLD" "CREATE EXTENSION phoenix_kit_mig VERSION '$OLD' from the released script, then $grant"
-is "$(PGDATABASE=$db_a q "ALTER EXTENSION phoenix_kit_mig UPDATE TO '$target';
-                         SELECT extversion FROM pg_extension WHERE extname = 'phoenix_kit_mig'" 2>&1)" \
-  "$target" "ALTER EXTENSION phoenix_kit_mig UPDATE TO '$target'"
 is "$(PGDATABASE=$db_b q "CREATE EXTENSION phoenix_kit_mig; $grant;
                          SELECT extversion FROM pg_extension WHERE extname = 'phoenix_kit_mig'" 2>&1)" \
-  "$target" "a fresh CREATE EXTENSION in another database is $target"
+  "$target" "a fresh CREATE EXTENSION is the default_version $target, then $grant"
 
 # One line per function of the extension, then every member object, then the extension.
 describe() {
@@ -77,28 +64,60 @@ SELECT format('extension %s | schema %s | relocatable %s | config %s | comment %
               e.extrelocatable, e.extconfig, coalesce(obj_description(e.oid, 'pg_extension'), '-'))
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'phoenix_kit_mig';"
 }
-desc_a=$(describe "$db_a") desc_b=$(describe "$db_b")
+desc_b=$(describe "$db_b")
 n_funcs=$(grep -c '^function ' <<<"$desc_b" || true)
 ok "$([ "$n_funcs" -gt 0 ]; echo $?)" "the fresh install has $n_funcs functions to compare"
-if [ "$desc_a" = "$desc_b" ]; then
-  ok 0 "updated from $OLD = fresh $target: every function (signature, result, volatility, strictness, parallel, security definer, SET options, comment, schema, privileges) and member"
-else
-  ok 1 "updated from $OLD = fresh $target: every function (signature, result, volatility, strictness, parallel, security definer, SET options, comment, schema, privileges) and member"
-  diag "differences (- updated from $OLD, + fresh $target):" \
-    "$(diff <(printf '%s\n' "$desc_a") <(printf '%s\n' "$desc_b") | grep '^[<>]' | sed 's/^</-/; s/^>/+/')"
-fi
-for f in pk_migrate_v114_up pk_migrate_v114_down pk_migrate_v107_up pk_migrate_v107_down; do
-  is "$(PGDATABASE=$db_a q "SELECT has_function_privilege('public', '$f(text, boolean, boolean)', 'EXECUTE')")" f \
-    "after the update PUBLIC still may not EXECUTE $f"
-done
-is "$(PGDATABASE=$db_a q "SELECT has_function_privilege('$role', 'pk_migrate_v114_up(text, boolean, boolean)', 'EXECUTE')")" t \
-  "the grant to $role made at $OLD survives the update"
+what="every function (signature, result, volatility, strictness, parallel, security definer, SET options, comment, schema, privileges) and member"
 
-# The migration role uses its grant on the updated extension (its own schema, at 113).
-kit=${REL_PREFIX}kit
-PGDATABASE=$db_a PGUSER=$role qfx "SELECT pg_temp.pk_fixture('$kit', 113); SELECT pg_temp.pk_fixture_sample('$kit')" >/dev/null ||
-  bail "fixture in $db_a"
-is "$(PGDATABASE=$db_a PGUSER=$role q "SET client_min_messages = warning; SELECT pk_migrate_v114_up('$kit') ->> 'version_after'" 2>&1)" 114 \
-  "$role runs pk_migrate_v114_up on the updated extension"
+for old in "${OLDS[@]}"; do
+  diag "update from $old to $target"
+  db_a=$(db_of "$old")
+  old_sql=$REL_ROOT/sql/phoenix_kit_mig--$old.sql
+  [ -f "$old_sql" ] || bail "$old_sql is missing"
+  # Never over the current version's install script (a tree still installed at $old).
+  if [ "$target" = "$old" ]; then
+    ok 1 "the installed default_version ($target) is newer than $old (install the current build: scripts/install-extension.sh)"
+    continue
+  fi
+  ok 0 "the installed default_version ($target) is newer than $old"
+  if ! cmp -s "$old_sql" "$ext_dir/phoenix_kit_mig--$old.sql"; then
+    cp "$old_sql" "$ext_dir/phoenix_kit_mig--$old.sql" 2>/dev/null ||
+      bail "cannot copy $old_sql into $ext_dir (run as the owner of the PostgreSQL tree)"
+  fi
+  # The chain of update scripts PostgreSQL will run, e.g. 0.1.0--0.2.0--0.3.0.
+  path=$(q "SELECT path FROM pg_extension_update_paths('phoenix_kit_mig') WHERE source = '$old' AND target = '$target'")
+  ok "$([ -n "$path" ]; echo $?)" \
+    "update scripts from $old to $target are installed beside the $target install script (path ${path:-none})"
+
+  PGDATABASE=postgres q "CREATE DATABASE \"$db_a\"; GRANT CREATE ON DATABASE \"$db_a\" TO $role" >/dev/null
+  is "$(PGDATABASE=$db_a q "CREATE EXTENSION phoenix_kit_mig VERSION '$old'; $grant;
+                           SELECT extversion FROM pg_extension WHERE extname = 'phoenix_kit_mig'" 2>&1)" \
+    "$old" "CREATE EXTENSION phoenix_kit_mig VERSION '$old' from the released script, then $grant"
+  is "$(PGDATABASE=$db_a q "ALTER EXTENSION phoenix_kit_mig UPDATE TO '$target';
+                           SELECT extversion FROM pg_extension WHERE extname = 'phoenix_kit_mig'" 2>&1)" \
+    "$target" "ALTER EXTENSION phoenix_kit_mig UPDATE TO '$target' from $old"
+
+  desc_a=$(describe "$db_a")
+  if [ "$desc_a" = "$desc_b" ]; then
+    ok 0 "updated from $old = fresh $target: $what"
+  else
+    ok 1 "updated from $old = fresh $target: $what"
+    diag "differences (- updated from $old, + fresh $target):" \
+      "$(diff <(printf '%s\n' "$desc_a") <(printf '%s\n' "$desc_b") | grep '^[<>]' | sed 's/^</-/; s/^>/+/')"
+  fi
+  for f in pk_migrate_v114_up pk_migrate_v114_down pk_migrate_v107_up pk_migrate_v107_down; do
+    is "$(PGDATABASE=$db_a q "SELECT has_function_privilege('public', '$f(text, boolean, boolean)', 'EXECUTE')")" f \
+      "after the update from $old PUBLIC still may not EXECUTE $f"
+  done
+  is "$(PGDATABASE=$db_a q "SELECT has_function_privilege('$role', 'pk_migrate_v114_up(text, boolean, boolean)', 'EXECUTE')")" t \
+    "the grant to $role made at $old survives the update"
+
+  # The migration role uses its grant on the updated extension (its own schema, at 113).
+  kit=${REL_PREFIX}kit
+  PGDATABASE=$db_a PGUSER=$role qfx "SELECT pg_temp.pk_fixture('$kit', 113); SELECT pg_temp.pk_fixture_sample('$kit')" >/dev/null ||
+    bail "fixture in $db_a"
+  is "$(PGDATABASE=$db_a PGUSER=$role q "SET client_min_messages = warning; SELECT pk_migrate_v114_up('$kit') ->> 'version_after'" 2>&1)" 114 \
+    "$role runs pk_migrate_v114_up on the database updated from $old"
+done
 
 done_testing
