@@ -28,6 +28,12 @@ impl MigError {
         self
     }
 
+    /// A failure of the program itself (never of the data): XX000 with what failed.
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        MigError::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("phoenix_kit_mig: internal error: {what}"))
+            .hint("Please report this with the statement that raised it.")
+    }
+
     /// The five-character SQLSTATE, as `pk_migration_status` reports it.
     pub fn sqlstate(&self) -> String {
         sqlstate_of(self.code)
@@ -57,6 +63,25 @@ impl MigError {
     }
 }
 
+impl From<pgrx::spi::Error> for MigError {
+    fn from(e: pgrx::spi::Error) -> Self {
+        MigError::internal(format!("SPI: {e}"))
+    }
+}
+
+impl From<MigError> for ErrorReport {
+    fn from(e: MigError) -> Self {
+        let mut report = ErrorReport::new(e.code, e.message, "phoenix_kit_mig");
+        if let Some(detail) = e.detail {
+            report = report.set_detail(detail);
+        }
+        if let Some(hint) = e.hint {
+            report = report.set_hint(hint);
+        }
+        report
+    }
+}
+
 /// Decodes PostgreSQL's packed error code (MAKE_SQLSTATE) back into its five characters.
 pub fn sqlstate_of(code: PgSqlErrorCode) -> String {
     let mut packed = code as u32;
@@ -81,6 +106,12 @@ impl<T> OrRaise<T> for MigResult<T> {
             Ok(v) => v,
             Err(e) => e.raise(),
         }
+    }
+}
+
+impl<T> OrRaise<T> for Result<T, pgrx::spi::Error> {
+    fn or_raise(self) -> T {
+        self.map_err(MigError::from).or_raise()
     }
 }
 

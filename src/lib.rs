@@ -4,6 +4,7 @@
 //! crate so they can be tested without a server.
 mod errors;
 mod guard;
+mod hostile_names;
 mod plan;
 mod rules_sql;
 mod sql;

@@ -15,7 +15,7 @@ use crate::runner::{self, Migration};
 use crate::target::{Table, Target};
 use crate::{v107, v114};
 use pgrx::prelude::*;
-use pgrx::spi::quote_literal;
+use crate::sql::{quote_literal, Sql};
 
 /// The plan of `migration` as one SQL statement yielding
 /// `(relation text, row_uuid uuid, action text, before jsonb, after jsonb, reason text)`.
@@ -66,16 +66,16 @@ struct Step {
 }
 
 impl Step {
-    fn sql(&self) -> String {
-        let json = |j: &Option<String>| j.as_ref().map_or("NULL::jsonb".to_string(), |j| format!("{}::jsonb", quote_literal(j)));
-        format!(
-            "SELECT {}::text, NULL::uuid, {}::text, {}, {}, {}::text",
-            quote_literal(self.relation.name()),
-            quote_literal(self.action),
-            json(&self.before),
-            json(&self.after),
-            quote_literal(&self.reason)
-        )
+    /// One SELECT of literals: the reason holds the schema's name and data, so every value goes
+    /// through the renderer's literal quoting.
+    fn sql(&self) -> Sql {
+        let mut sql = Sql::fixed("SELECT ");
+        sql.literal(Some(self.relation.name())).push("::text, NULL::uuid, ");
+        sql.literal(Some(self.action)).push("::text, ");
+        sql.literal(self.before.as_deref()).push("::jsonb, ");
+        sql.literal(self.after.as_deref()).push("::jsonb, ");
+        sql.literal(Some(&self.reason)).push("::text");
+        sql
     }
 }
 
@@ -85,6 +85,16 @@ fn blocked(relation: Table, e: &MigError) -> Step {
         reason.push_str(&format!(" — {}", detail.replace('\n', "; ")));
     }
     Step { relation, action: "blocked", before: None, after: None, reason }
+}
+
+/// A schema step's or the stamp's reason, with the event triggers that fire on it after the
+/// verify step.
+fn with_event_triggers(statement: String, spec: &runner::Spec) -> String {
+    match spec.event_triggers() {
+        Ok(names) if names.is_empty() => statement,
+        Ok(names) => format!("{statement}; fires {} after the verify step", names.join(", ")),
+        Err(e) => e.raise(),
+    }
 }
 
 fn plan_query<M: Migration>(t: &Target) -> String {
@@ -108,7 +118,7 @@ fn plan_query<M: Migration>(t: &Target) -> String {
     }
     let mut preview = None;
     if relation_errors.is_empty() {
-        for e in t.access_blockers(spec.privileges, spec.name) {
+        for e in spec.table_blockers(t) {
             first.push(blocked(main_table, &e));
         }
         let version = guard::read_version(t);
@@ -121,7 +131,7 @@ fn plan_query<M: Migration>(t: &Target) -> String {
                         action: "stamp",
                         before: Some(serde_json::json!({ "version": v }).to_string()),
                         after: Some(serde_json::json!({ "version": stamp }).to_string()),
-                        reason: format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)),
+                        reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), spec),
                     });
                 }
             }
@@ -134,18 +144,27 @@ fn plan_query<M: Migration>(t: &Target) -> String {
                 first.push(blocked(main_table, e));
             }
             for (table, statement) in M::ddl(t, &plan) {
-                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: statement });
+                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement, spec) });
             }
             preview = Some(M::preview_sql(t, &plan));
         }
     }
-    let mut parts: Vec<String> = first.iter().map(Step::sql).collect();
+    let mut parts: Vec<Sql> = first.iter().map(Step::sql).collect();
     if let Some(rows) = preview {
-        parts.push(format!("SELECT * FROM ({rows}) preview"));
+        let mut part = Sql::fixed("SELECT * FROM (");
+        part.statement(&rows).push(") preview");
+        parts.push(part);
     }
     parts.extend(last.iter().map(Step::sql));
-    if parts.is_empty() {
-        return "SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false".into();
+    let mut sql = Sql::default();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            sql.push("\nUNION ALL\n");
+        }
+        sql.statement(part);
     }
-    parts.join("\nUNION ALL\n")
+    if parts.is_empty() {
+        sql.push("SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false");
+    }
+    sql.into_string()
 }

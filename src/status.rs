@@ -43,7 +43,7 @@ pub fn blockers_and_pending<M: Migration>(target: &Target, version: &Option<Resu
     let mut blockers: Vec<MigError> = spec.tables().filter_map(|t| target.check_relation(t).err()).collect();
     let tables_ok = blockers.is_empty();
     if tables_ok {
-        blockers.extend(target.access_blockers(spec.privileges, spec.name));
+        blockers.extend(spec.table_blockers(target));
     }
     // The plan reads every table the migration locks: without SELECT on one of them it
     // cannot be taken, and its rows stay unknown (pending NULL).
@@ -74,6 +74,8 @@ fn status_of<M: Migration>(target: &Target, version: &Option<Result<i32, MigErro
         "stamps": version.as_ref().and_then(|v| v.as_ref().ok()).and_then(|v| spec.rule.stamp_after(*v)),
         "pending": pending,
         "blockers": blockers.iter().map(MigError::to_json).collect::<Vec<_>>(),
+        // They run after the verify step, on the migration's DDL or its stamp.
+        "event_triggers": spec.event_triggers().unwrap_or_else(|e| e.raise()),
     })
 }
 

@@ -6,7 +6,6 @@
 //! it was checked. The prefix is only ever used as a quoted identifier, so odd names
 //! (`My Kit`) work and SQL in it does nothing.
 use crate::errors::{Code, MigError, MigResult};
-use crate::sql::query_file;
 use pgrx::prelude::*;
 use pgrx::spi::{quote_identifier, quote_qualified_identifier};
 
@@ -55,6 +54,14 @@ struct TableFacts {
     key_unique: bool,
     user_update_triggers: bool,
     deferred_triggers: Vec<String>,
+    user_triggers: Vec<String>,
+    column_names: Vec<String>,
+    /// `column<TAB>description` of every foreign key a column takes part in.
+    foreign_keys: Vec<String>,
+    /// `column<TAB>collation` of every column with a nondeterministic collation.
+    nondeterministic: Vec<String>,
+    /// `column<TAB>generated column` for each stored generated column and its inputs.
+    generated_from: Vec<String>,
     comment: Option<String>,
 }
 
@@ -143,6 +150,11 @@ impl Target {
     /// `"schema".table`, for SQL and for messages (operators can paste it into psql).
     pub fn qualified(&self, table: Table) -> String {
         quote_qualified_identifier(self.schema.as_str(), table.name())
+    }
+
+    /// A template rendered for this schema (`sql::Template::render`).
+    pub fn render(&self, template: &crate::sql::Template, fills: &[(crate::sql::Hole, crate::sql::Fill)]) -> crate::sql::Sql {
+        template.render(&self.schema, fills)
     }
 
     pub fn quoted_schema(&self) -> String {
@@ -310,6 +322,83 @@ impl Target {
         self.table(table).is_some_and(|f| f.user_update_triggers)
     }
 
+    /// The enabled triggers of the table's users, by name.
+    pub fn user_triggers(&self, table: Table) -> Vec<String> {
+        self.table(table).map(|f| f.user_triggers.clone()).unwrap_or_default()
+    }
+
+    /// Every column of the table, in order.
+    pub fn column_names(&self, table: Table) -> Vec<String> {
+        self.table(table).map(|f| f.column_names.clone()).unwrap_or_default()
+    }
+
+    /// §11.1 and §11.3: what makes a table unusable for a migration that writes `written` and
+    /// matches on `matched` — a foreign key on a column it rewrites (`fk_refused`), a
+    /// nondeterministic collation on a column it matches or groups by, a stored generated
+    /// column computed from a column it writes. 55000 each, naming the object. Read-only.
+    pub fn structure_blockers(
+        &self,
+        table: Table,
+        fk_refused: &[&str],
+        matched: &[&str],
+        written: &[&str],
+        migration: &str,
+    ) -> Vec<MigError> {
+        let Some(f) = self.table(table) else { return Vec::new() };
+        let name = self.qualified(table);
+        let split = |entry: &String| entry.split_once('\t').map(|(a, b)| (a.to_string(), b.to_string()));
+        let mut blockers = Vec::new();
+        let fkeys: Vec<String> =
+            f.foreign_keys.iter().filter_map(split).filter(|(col, _)| fk_refused.contains(&col.as_str())).map(|(col, d)| format!("{d}, on column {col}")).collect();
+        if !fkeys.is_empty() {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{migration} rewrites {}, which {} foreign key(s) take part in", fk_refused.join(" and "), fkeys.len()),
+                )
+                .detail(fkeys.join("\n"))
+                .hint(format!(
+                    "A foreign key on a rewritten column would change or fail on rows outside {name} (ON UPDATE CASCADE, SET NULL, NO ACTION). Drop the constraint for the migration (ALTER TABLE … DROP CONSTRAINT …) and re-create it to match the new keys afterwards."
+                )),
+            );
+        }
+        let collated: Vec<String> = f
+            .nondeterministic
+            .iter()
+            .filter_map(split)
+            .filter(|(col, _)| matched.contains(&col.as_str()))
+            .map(|(col, coll)| format!("column {name}.{} has the nondeterministic collation {}", quote_identifier(&col), quote_identifier(&coll)))
+            .collect();
+        if !collated.is_empty() {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{migration} cannot match the values of {name}: {} column(s) use a nondeterministic collation", collated.len()),
+                )
+                .detail(collated.join("\n"))
+                .hint("The migration's rules compare keys, names and providers byte for byte (LIKE, equality, grouping). Give the column a deterministic collation (ALTER TABLE … ALTER COLUMN … TYPE … COLLATE \"C\"), then run it again."),
+            );
+        }
+        let generated: Vec<String> = f
+            .generated_from
+            .iter()
+            .filter_map(split)
+            .filter(|(input, _)| written.contains(&input.as_str()))
+            .map(|(input, gen)| format!("column {name}.{} is generated from {}", quote_identifier(&gen), quote_identifier(&input)))
+            .collect();
+        if !generated.is_empty() {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{migration} would change stored generated columns of {name} that its plan does not show"),
+                )
+                .detail(generated.join("\n"))
+                .hint("Drop the generated column for the migration (or make it an ordinary column), then run it again and re-create it afterwards."),
+            );
+        }
+        blockers
+    }
+
     /// User constraint triggers on the table that are deferred: unless made immediate they
     /// fire at COMMIT, after any check of ours.
     pub fn deferrable_constraint_triggers(&self, table: Table) -> Vec<String> {
@@ -333,8 +422,10 @@ fn read_facts(schema: &str) -> (bool, Facts) {
         let rows = CATALOG_READ.with(|cached| {
             let mut cached = cached.borrow_mut();
             if cached.as_ref().is_none_or(|(for_schema, _)| for_schema != schema) {
-                let sql = crate::sql::without_placeholder_comments(query_file!("catalog"))
-                    .replace("@schema_literal@", &pgrx::spi::quote_literal(schema));
+                use crate::sql::{template, Fill, Hole};
+                // The schema travels as a literal, not a parameter: the statement then has a
+                // generic plan, made once per backend and schema (planning is most of its cost).
+                let sql = template!("catalog").render(schema, &[(Hole::SchemaLiteral, Fill::Literal(Some(schema)))]);
                 *cached = Some((schema.to_string(), c.prepare(sql.as_str(), &[])?.keep()));
             }
             c.select(&cached.as_ref().expect("prepared above").1, None, &[])
@@ -365,6 +456,11 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 key_unique: get_bool("key_unique")?,
                 user_update_triggers: get_bool("user_update_triggers")?,
                 deferred_triggers: tuple.get_by_name::<Vec<String>, _>("deferred_triggers")?.unwrap_or_default(),
+                user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
+                column_names: tuple.get_by_name::<Vec<String>, _>("column_names")?.unwrap_or_default(),
+                foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
+                nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
+                generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
                 comment: tuple.get_by_name::<String, _>("comment")?,
             });
         }
@@ -384,6 +480,6 @@ mod tests {
     fn catalog_read_lists_the_tables_in_table_order() {
         let names: Vec<String> = Table::ALL.iter().map(|t| format!("'{}'", t.name())).collect();
         let list = format!("ARRAY[{}]", names.join(", "));
-        assert!(crate::sql::query_file!("catalog").contains(&list), "catalog.sql must unnest {list}");
+        assert!(include_str!("../sql/queries/catalog.sql").contains(&list), "catalog.sql must unnest {list}");
     }
 }

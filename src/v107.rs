@@ -2,10 +2,10 @@
 //! backfilled from the `provider` strings, and make endpoint names unique case-insensitively
 //! (docs/behaviour.md §4); and its lossy down (§5). Both are migrations of the runner: plan
 //! (`sql/queries/v107_up_plan.sql`), apply, verify, stamp.
-use crate::errors::{Code, MigError};
+use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Migration, Spec};
-use crate::sql::{self, query_file, Row};
+use crate::runner::{self, Migration, Spec, TableUse};
+use crate::sql::{template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
 use phoenix_kit_mig_core::{detail_lines, UnpinnedEndpoint, V107DownOutcome, V107UpOutcome};
 use pgrx::prelude::*;
@@ -36,6 +36,8 @@ struct Existing {
     /// A valid, unique, non-partial btree index on endpoints whose only key is lower(name)
     /// (an invalid one, left by a failed CREATE INDEX CONCURRENTLY, enforces nothing).
     is_unique_lower_name: bool,
+    /// A valid, non-partial btree index on endpoints whose only key is integration_uuid.
+    is_uuid_index: bool,
     /// An index that is valid and ready.
     valid: bool,
     /// An index of the endpoints table.
@@ -44,37 +46,26 @@ struct Existing {
 
 fn existing_relation(t: &Target, name: &str) -> Option<Existing> {
     Spi::connect(|c| {
-        let row = c
+        let table = c
             .select(
-                r#"
-SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
-                 || CASE WHEN NOT (i.indisvalid AND i.indisready) THEN ' (INVALID: left by a failed CREATE INDEX CONCURRENTLY)' ELSE '' END
-            ELSE 'a relation of kind ' || quote_literal(c.relkind::text) || ', not an index' END,
-       COALESCE(i.indisunique AND i.indisvalid AND i.indisready AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
-                AND i.indrelid = $3::regclass AND am.amname = 'btree'
-                AND pg_get_indexdef(c.oid, 1, false) = 'lower((name)::text)', false),
-       COALESCE(i.indisvalid AND i.indisready, false),
-       COALESCE(i.indrelid = $3::regclass, false)
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_index i ON i.indexrelid = c.oid
-  LEFT JOIN pg_am am ON am.oid = c.relam
- WHERE n.nspname = $1 AND c.relname = $2"#,
+                template!("v107_index").render(&t.schema, &[]).as_str(),
                 None,
                 &[t.schema.as_str().into(), name.into(), t.qualified(Table::Endpoints).as_str().into()],
             )?
             .first();
-        if row.is_empty() {
+        if table.is_empty() {
             return Ok::<_, pgrx::spi::Error>(None);
         }
+        let row = Row(&table);
         Ok(Some(Existing {
-            definition: row.get::<String>(1)?.unwrap_or_default(),
-            is_unique_lower_name: row.get::<bool>(2)?.unwrap_or(false),
-            valid: row.get::<bool>(3)?.unwrap_or(false),
-            on_endpoints: row.get::<bool>(4)?.unwrap_or(false),
+            definition: row.get::<String>("definition").unwrap_or_default(),
+            is_unique_lower_name: row.get::<bool>("is_unique_lower_name").unwrap_or(false),
+            is_uuid_index: row.get::<bool>("is_uuid_index").unwrap_or(false),
+            valid: row.get::<bool>("valid").unwrap_or(false),
+            on_endpoints: row.get::<bool>("on_endpoints").unwrap_or(false),
         }))
     })
-    .expect("index lookup")
+    .unwrap_or_else(|e| MigError::from(e).raise())
 }
 
 fn column_type(t: &Target) -> Option<String> {
@@ -92,17 +83,18 @@ fn column_type(t: &Target) -> Option<String> {
 }
 
 /// The plan query of V107 up: one row per unpinned endpoint, its rule and its integration.
-pub fn up_plan_sql(t: &Target, column_exists: bool) -> String {
-    sql::fill(&with_candidates(query_file!("v107_up_plan")), t, None)
-        .replace("@unpinned@", if column_exists { "e.integration_uuid IS NULL" } else { "true" })
+pub fn up_plan_sql(t: &Target, column_exists: bool) -> Sql {
+    let unpinned = if column_exists { "e.integration_uuid IS NULL" } else { "true" };
+    t.render(
+        template!("v107_up_plan"),
+        &[(Hole::Candidates, Fill::Statement(&candidates_sql(t))), (Hole::Unpinned, Fill::Fragment(unpinned))],
+    )
 }
 
-/// `template` with V107's candidate rows (`v107_up_candidates.sql`) in place of `@candidates@`,
-/// before it is filled: the plan and the preview pick from the same rows.
-fn with_candidates(template: &str) -> String {
-    // Comment lines naming a placeholder go first, as `sql::fill` would drop them: the
-    // template documents @candidates@ in one, which must not receive the candidates' text.
-    sql::without_placeholder_comments(template).replace("@candidates@", query_file!("v107_up_candidates"))
+/// V107's candidate rows (`v107_up_candidates.sql`): the plan and the preview pick from the
+/// same rows.
+fn candidates_sql(t: &Target) -> Sql {
+    t.render(template!("v107_up_candidates"), &[])
 }
 
 /// V107's indexes, in the order a run builds them (after the backfill): name, key, unique.
@@ -126,8 +118,8 @@ fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lin
 /// listed; None when lower(name) is unique.
 fn duplicate_names(t: &Target) -> Option<MigError> {
     let endpoints = t.qualified(Table::Endpoints);
-    let sql = sql::fill(query_file!("v107_up_preflight"), t, None);
-    let (groups, lines) = count_lines(&sql, &[], "duplicate_groups", "duplicate_rows");
+    let sql = t.render(template!("v107_up_preflight"), &[]);
+    let (groups, lines) = count_lines(sql.as_str(), &[], "duplicate_groups", "duplicate_rows");
     (groups > 0).then(|| {
         MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} group(s) of endpoints in {endpoints} share a name when case is ignored"))
             .detail(detail_lines(&lines, groups as usize))
@@ -159,6 +151,11 @@ impl Migration for Up {
             (Table::Settings, &[Privilege::Select, Privilege::LockShare]),
             (Table::Kit, &[Privilege::Owner]),
         ],
+        uses: &[
+            TableUse { table: Table::Endpoints, writes: &["integration_uuid"], matches: &["name", "provider"], no_foreign_keys: &[] },
+            TableUse { table: Table::Settings, writes: &[], matches: &["key"], no_foreign_keys: &[] },
+        ],
+        ddl_tags: &["ALTER TABLE", "CREATE INDEX", "COMMENT"],
     };
     type Plan = UpPlan;
     type Applied = (V107UpOutcome, i64, Vec<String>);
@@ -173,7 +170,7 @@ impl Migration for Up {
         }
         // The pins themselves (a pass over every integration row with its timestamp): for
         // status and the preview; a run computes them once, in its UPDATE.
-        let sql = sql::fill(query_file!("v107_up_pins"), t, Some(&up_plan_sql(t, plan.column_exists)));
+        let sql = t.render(template!("v107_up_pins"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))]);
         plan.pins = Some(
             Spi::connect(|c| {
                 let table = c.select(sql.as_str(), None, &[])?.first();
@@ -208,6 +205,19 @@ impl Migration for Up {
                 );
             }
         }
+        if let Some(existing) = existing_relation(t, UUID_INDEX).filter(|e| !e.is_uuid_index) {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("the name {UUID_INDEX} is taken in schema {} by something that is not an index on {endpoints}(integration_uuid)", t.quoted_schema()),
+                )
+                .detail(format!("It is: {}", existing.definition))
+                .hint(format!(
+                    "Rename or drop it (ALTER INDEX/TABLE {}.{UUID_INDEX} RENAME TO …) so V107 can create its index, then run pk_migrate_v107_up again.",
+                    t.quoted_schema()
+                )),
+            );
+        }
         if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
             blockers.push(
                 MigError::new(
@@ -218,11 +228,15 @@ impl Migration for Up {
             );
         }
         if !t.has_immediate_unique_index(Table::Endpoints, "uuid") {
-            let sql = sql::fill(query_file!("duplicate_uuids"), t, None)
-                .replace("@table@", &endpoints)
-                .replace("@where@", "true")
-                .replace("@label@", "s.name::text");
-            let (groups, lines) = count_lines(&sql, &[], "groups", "group_rows");
+            let sql = t.render(
+                template!("duplicate_uuids"),
+                &[
+                    (Hole::Table, Fill::Relation(Table::Endpoints)),
+                    (Hole::Where, Fill::Fragment("true")),
+                    (Hole::Label, Fill::Fragment("s.name::text")),
+                ],
+            );
+            let (groups, lines) = count_lines(sql.as_str(), &[], "groups", "group_rows");
             if groups > 0 {
                 blockers.push(
                     MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} uuid(s) are shared by several endpoints of {endpoints}"))
@@ -232,7 +246,7 @@ impl Migration for Up {
             }
         }
         if !t.has_immediate_unique_index(Table::Settings, "key") {
-            let (groups, lines) = count_lines(&sql::fill(query_file!("duplicate_keys"), t, None), &[], "groups", "group_rows");
+            let (groups, lines) = count_lines(t.render(template!("duplicate_keys"), &[]).as_str(), &[], "groups", "group_rows");
             if groups > 0 {
                 blockers.push(
                     MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} integration key(s) are held by several rows of {settings}"))
@@ -256,8 +270,11 @@ impl Migration for Up {
         plan.pins.unwrap_or(0)
     }
 
-    fn preview_sql(t: &Target, plan: &UpPlan) -> String {
-        sql::fill(&with_candidates(query_file!("v107_up_preview")), t, Some(&up_plan_sql(t, plan.column_exists)))
+    fn preview_sql(t: &Target, plan: &UpPlan) -> Sql {
+        t.render(
+            template!("v107_up_preview"),
+            &[(Hole::Candidates, Fill::Statement(&candidates_sql(t))), (Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))],
+        )
     }
 
     fn row_blockers(plan: &UpPlan) -> usize {
@@ -292,9 +309,9 @@ impl Migration for Up {
             format!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}")
         };
         let plan_sql = up_plan_sql(t, true);
-        let read = |sql: &str| {
+        let read = |sql: Sql| {
             Spi::connect_mut(|c| {
-                let table = c.update(sql, None, &[])?.first();
+                let table = c.update(sql.as_str(), None, &[])?.first();
                 let row = Row(&table);
                 Ok::<_, pgrx::spi::Error>((
                     V107UpOutcome {
@@ -311,24 +328,26 @@ impl Migration for Up {
             .expect("V107 backfill")
         };
         let (mut outcome, wrong, wrong_rows) = if plan.staged {
-            Spi::run(&sql::fill(query_file!("v107_up_stage"), t, Some(&plan_sql))).expect("V107 stage");
-            Spi::run(&sql::fill(query_file!("v107_up_apply_staged"), t, None)).expect("V107 backfill");
-            let deferred = runner::fire_deferred_triggers(t, Table::Endpoints);
-            let checked = read(&sql::fill(query_file!("v107_up_verify_staged"), t, None));
-            runner::restore_deferred_triggers(&deferred);
-            runner::drop_stage();
+            let stage = t.render(template!("v107_up_stage"), &[(Hole::Plan, Fill::Statement(&plan_sql))]);
+            let staged = runner::Staged {
+                table: Table::Endpoints,
+                stage: &stage,
+                apply: &t.render(template!("v107_up_apply_staged"), &[]),
+                writes: &[("integration_uuid", "integration")],
+                label: "pg_catalog.format('endpoint %s', p.uuid)",
+            };
+            staged.run(&Self::SPEC, t).or_raise();
+            let checked = read(t.render(template!("v107_up_verify_staged"), &[]));
+            staged.finish().or_raise();
             checked
         } else {
-            read(&sql::fill(query_file!("v107_up_apply"), t, Some(&plan_sql)))
+            read(t.render(template!("v107_up_apply"), &[(Hole::Plan, Fill::Statement(&plan_sql))]))
         };
 
         // Indexes after the backfill: the UPDATE wrote no entries into them.
         for (name, key, unique) in INDEXES {
-            let existing = existing_relation(t, name);
-            if let Some(other) = existing.as_ref().filter(|e| name == UUID_INDEX && !e.definition.contains("(integration_uuid)")) {
-                pgrx::warning!("phoenix_kit_mig: v107_up: kept the existing {name}, which is not an index on integration_uuid: {}", other.definition);
-            }
-            if existing.is_none() {
+            // A same-named relation of another shape was refused by the plan.
+            if existing_relation(t, name).is_none() {
                 let create = create_index_sql(t, name, key, unique);
                 if unique {
                     create_unique_index(t, &create);
@@ -369,7 +388,7 @@ impl Migration for Up {
         }
         for name in [UUID_INDEX, NAME_INDEX] {
             match existing_relation(t, name) {
-                Some(e) if e.valid && (name != NAME_INDEX || e.is_unique_lower_name) => {}
+                Some(e) if e.valid && (if name == NAME_INDEX { e.is_unique_lower_name } else { e.is_uuid_index }) => {}
                 _ => missing.push(format!("index {}.{name}, valid", t.quoted_schema())),
             }
         }
@@ -381,13 +400,10 @@ impl Migration for Up {
             .detail(missing.join("\n"))
             .hint("Something besides the migration (an event trigger?) changed the schema; nothing was changed. Fix it, then run pk_migrate_v107_up again."));
         }
-        outcome.left_unpinned = Spi::connect(|c| {
-            let table = c.select(sql::fill(query_file!("v107_up_unpinned"), t, None).as_str(), None, &[])?.first();
-            Ok::<_, pgrx::spi::Error>(Row(&table).get::<JsonB>("left_unpinned"))
-        })
-        .expect("unpinned endpoints")
-        .and_then(|j| serde_json::from_value::<Vec<UnpinnedEndpoint>>(j.0).ok())
-        .unwrap_or_default();
+        let unpinned = Spi::get_one::<JsonB>(t.render(template!("v107_up_unpinned"), &[]).as_str())?
+            .ok_or_else(|| MigError::internal("the list of unpinned endpoints was NULL"))?;
+        outcome.left_unpinned = serde_json::from_value::<Vec<UnpinnedEndpoint>>(unpinned.0)
+            .map_err(|e| MigError::internal(format!("the list of unpinned endpoints could not be read: {e}")))?;
         let left = outcome.left_unpinned.len();
         if left > 0 {
             pgrx::notice!("phoenix_kit_mig: v107_up: {left} endpoint(s) left unpinned; re-pick their integration in the endpoint form");
@@ -426,6 +442,8 @@ impl Migration for Down {
         rule: VersionRule { version: 107, direction: Direction::Down },
         locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE")],
         privileges: &[(Table::Endpoints, &[Privilege::Owner]), (Table::Kit, &[Privilege::Owner])],
+        uses: &[],
+        ddl_tags: &["ALTER TABLE", "DROP INDEX", "COMMENT"],
     };
     type Plan = DownPlan;
     type Applied = V107DownOutcome;
@@ -440,7 +458,7 @@ impl Migration for Down {
         }
         let endpoints = t.qualified(Table::Endpoints);
         let (count, objects) = count_lines(
-            &sql::fill(query_file!("v107_down_dependents"), t, None),
+            t.render(template!("v107_down_dependents"), &[]).as_str(),
             &[endpoints.as_str().into()],
             "objects",
             "object_names",
@@ -457,7 +475,7 @@ impl Migration for Down {
             );
         }
         let pins = Spi::connect(|c| {
-            let table = c.select(sql::fill(query_file!("v107_down_pins"), t, None).as_str(), None, &[])?.first();
+            let table = c.select(t.render(template!("v107_down_pins"), &[]).as_str(), None, &[])?.first();
             Ok::<_, pgrx::spi::Error>(Row(&table).get::<i64>("pins"))
         })
         .expect("count pins")
@@ -473,11 +491,11 @@ impl Migration for Down {
         plan.pins
     }
 
-    fn preview_sql(t: &Target, plan: &DownPlan) -> String {
+    fn preview_sql(t: &Target, plan: &DownPlan) -> Sql {
         if plan.column_exists {
-            sql::fill(query_file!("v107_down_preview"), t, None)
+            t.render(template!("v107_down_preview"), &[])
         } else {
-            "SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false".into()
+            Sql::fixed("SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false")
         }
     }
 
@@ -500,18 +518,7 @@ impl Migration for Down {
         let mut outcome = V107DownOutcome::default();
         for name in [NAME_INDEX, UUID_INDEX] {
             // Only our own indexes on endpoints: a same-named relation elsewhere is not V107's.
-            let ours = Spi::connect(|c| {
-                c.select(
-                    "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = $1 AND c.relname = $2 AND i.indrelid = $3::regclass)",
-                    None,
-                    &[t.schema.as_str().into(), name.into(), endpoints.as_str().into()],
-                )?
-                .first()
-                .get_one::<bool>()
-            })
-            .expect("index lookup")
-            .unwrap_or(false);
+            let ours = existing_relation(t, name).is_some_and(|e| e.on_endpoints);
             if ours {
                 Spi::run(&format!("DROP INDEX {schema}.{}", pgrx::spi::quote_identifier(name))).expect("DROP INDEX");
                 outcome.dropped.push(name.to_string());

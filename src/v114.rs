@@ -5,19 +5,23 @@
 //! and its pre-flight summary) that finds every blocker, one set-based UPDATE, and a verify
 //! step that reads what the UPDATE wrote (RETURNING), or — when user triggers could change the
 //! rows after it — the table itself against a kept copy of the plan.
-use crate::errors::{Code, MigError};
+use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Migration, Spec};
-use crate::sql::{self, query_file, Row};
+use crate::runner::{self, Migration, Spec, TableUse};
+use crate::sql::{template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
 use phoenix_kit_mig_core::{detail_lines, SuffixedRow, V114DownOutcome, V114UpOutcome};
 use pgrx::prelude::*;
-use pgrx::JsonB;
 
 // SHARE ROW EXCLUSIVE: readers go on, writers wait, so no row escapes the rewrite.
 const LOCKS: &[(Table, &str)] = &[(Table::Settings, "SHARE ROW EXCLUSIVE")];
 const PRIVILEGES: &[(Table, &[Privilege])] =
     &[(Table::Settings, &[Privilege::Select, Privilege::Update]), (Table::Kit, &[Privilege::Owner])];
+
+// Keys are matched by LIKE, equality and grouping; key and module are rewritten, so no foreign
+// key may reach them (its ON UPDATE action would change or fail on another table).
+const MATCHES: &[&str] = &["key", "module"];
+const REWRITTEN_KEYS: &[&str] = &["key", "module"];
 
 pub struct Up;
 pub struct Down;
@@ -34,25 +38,25 @@ runner::migration_function!(
 );
 
 /// The plan query of V114 up: one row per integration row with its end values.
-pub fn up_plan_sql(t: &Target) -> String {
-    sql::fill(query_file!("v114_up_plan"), t, None)
+pub fn up_plan_sql(t: &Target) -> Sql {
+    t.render(template!("v114_up_plan"), &[])
 }
 
 /// The plan query of V114 down: one row per uuid-keyed integration row with its new key.
-pub fn down_plan_sql(t: &Target) -> String {
-    sql::fill(query_file!("v114_down_plan"), t, None)
+pub fn down_plan_sql(t: &Target) -> Sql {
+    t.render(template!("v114_down_plan"), &[])
 }
 
 /// Integration rows that share a uuid: V114 would give them the same key, and the verify step
 /// could not tell them apart. Skipped when an immediate unique index on uuid rules them out.
-fn duplicate_uuids(t: &Target, rows: &str, label: &str, migration: &str) -> Option<MigError> {
+fn duplicate_uuids(t: &Target, rows: &'static str, label: &'static str, migration: &str) -> Option<MigError> {
     if t.has_immediate_unique_index(Table::Settings, "uuid") {
         return None;
     }
-    let sql = sql::fill(query_file!("duplicate_uuids"), t, None)
-        .replace("@table@", &t.qualified(Table::Settings))
-        .replace("@where@", rows)
-        .replace("@label@", label);
+    let sql = t.render(
+        template!("duplicate_uuids"),
+        &[(Hole::Table, Fill::Relation(Table::Settings)), (Hole::Where, Fill::Fragment(rows)), (Hole::Label, Fill::Fragment(label))],
+    );
     let (groups, lines) = Spi::connect(|c| {
         let table = c.select(sql.as_str(), None, &[])?.first();
         let row = Row(&table);
@@ -85,13 +89,15 @@ impl Migration for Up {
         rule: VersionRule { version: 114, direction: Direction::Up },
         locks: LOCKS,
         privileges: PRIVILEGES,
+        uses: &[TableUse { table: Table::Settings, writes: &["key", "module", "value_json"], matches: MATCHES, no_foreign_keys: REWRITTEN_KEYS }],
+        ddl_tags: &["COMMENT"],
     };
     type Plan = UpPlan;
     type Applied = (i64, i64, Vec<String>);
     type Outcome = V114UpOutcome;
 
     fn plan(t: &Target) -> UpPlan {
-        let sql = sql::fill(query_file!("v114_up_preflight"), t, Some(&up_plan_sql(t)));
+        let sql = t.render(template!("v114_up_preflight"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
         let key_max = t.column_max_chars(Table::Settings, "key");
         let module_max = t.column_max_chars(Table::Settings, "module");
         let settings = t.qualified(Table::Settings);
@@ -99,6 +105,17 @@ impl Migration for Up {
             let table = c.select(sql.as_str(), None, &[key_max.into(), module_max.into()])?.first();
             let row = Row(&table);
             let mut blockers = Vec::new();
+            let null_uuid = row.count("null_uuid");
+            if null_uuid > 0 {
+                blockers.push(
+                    MigError::new(
+                        Code::ERRCODE_NOT_NULL_VIOLATION,
+                        format!("{null_uuid} integration row(s) in {settings} have no uuid, which V114 makes their key"),
+                    )
+                    .detail(detail_lines(&row.lines("null_uuid_rows"), null_uuid as usize))
+                    .hint("Give these rows a uuid (UPDATE … SET uuid = gen_random_uuid() WHERE uuid IS NULL AND key = …), then run pk_migrate_v114_up again."),
+                );
+            }
             let bad_shape = row.count("bad_shape");
             if bad_shape > 0 {
                 blockers.push(
@@ -191,8 +208,8 @@ impl Migration for Up {
         plan.counts.rows_rewritten
     }
 
-    fn preview_sql(t: &Target, _plan: &UpPlan) -> String {
-        sql::fill(query_file!("v114_up_preview"), t, Some(&up_plan_sql(t)))
+    fn preview_sql(t: &Target, _plan: &UpPlan) -> Sql {
+        t.render(template!("v114_up_preview"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))])
     }
 
     fn row_blockers(plan: &UpPlan) -> usize {
@@ -203,21 +220,25 @@ impl Migration for Up {
         let settings = t.qualified(Table::Settings);
         pgrx::notice!("phoenix_kit_mig: v114_up: checked {} integration row(s) in {settings}", plan.counts.rows_rewritten);
         if plan.staged {
-            Spi::run(&sql::fill(query_file!("v114_up_stage"), t, Some(&up_plan_sql(t)))).expect("V114 up stage");
-            Spi::run(&sql::fill(query_file!("v114_up_apply_staged"), t, None)).expect("V114 up rewrite");
-            let deferred = runner::fire_deferred_triggers(t, Table::Settings);
-            let checked = Spi::connect(|c| {
-                let table = c.select(sql::fill(query_file!("v114_up_verify_staged"), t, None).as_str(), None, &[])?.first();
-                let row = Row(&table);
-                Ok::<_, pgrx::spi::Error>((row.count("planned"), row.count("wrong"), row.lines("wrong_rows")))
+            let stage = t.render(template!("v114_up_stage"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
+            let staged = runner::Staged {
+                table: Table::Settings,
+                stage: &stage,
+                apply: &t.render(template!("v114_up_apply_staged"), &[]),
+                writes: &[("key", "new_key"), ("module", "new_module"), ("value_json", "new_value_json")],
+                label: "pg_catalog.format('uuid %s, key %s', p.uuid, p.old_key)",
+            };
+            staged.run(&Self::SPEC, t).or_raise();
+            let planned = Spi::connect(|c| {
+                let table = c.select(t.render(template!("v114_up_verify_staged"), &[]).as_str(), None, &[])?.first();
+                Ok::<_, pgrx::spi::Error>(Row(&table).count("planned"))
             })
-            .expect("V114 up verify");
-            runner::restore_deferred_triggers(&deferred);
-            runner::drop_stage();
-            return checked;
+            .or_raise();
+            staged.finish().or_raise();
+            return (planned, 0, Vec::new());
         }
         let rewritten = Spi::connect_mut(|c| {
-            Ok::<_, pgrx::spi::Error>(c.update(sql::fill(query_file!("v114_up_apply"), t, None).as_str(), None, &[])?.len() as i64)
+            Ok::<_, pgrx::spi::Error>(c.update(t.render(template!("v114_up_apply"), &[]).as_str(), None, &[])?.len() as i64)
         })
         .expect("V114 up rewrite");
         (rewritten, 0, Vec::new())
@@ -230,7 +251,7 @@ impl Migration for Up {
         // No composite key left: a range scan of the key index reads the table itself. It also
         // finds a row that a trigger kept from being rewritten.
         let (left_over, lines) = Spi::connect(|c| {
-            let table = c.select(sql::fill(query_file!("v114_up_leftover"), t, None).as_str(), None, &[])?.first();
+            let table = c.select(t.render(template!("v114_up_leftover"), &[]).as_str(), None, &[])?.first();
             let row = Row(&table);
             Ok::<_, pgrx::spi::Error>((row.count("left_over"), row.lines("left_over_rows")))
         })
@@ -277,13 +298,15 @@ impl Migration for Down {
         rule: VersionRule { version: 114, direction: Direction::Down },
         locks: LOCKS,
         privileges: PRIVILEGES,
+        uses: &[TableUse { table: Table::Settings, writes: &["key"], matches: MATCHES, no_foreign_keys: REWRITTEN_KEYS }],
+        ddl_tags: &["COMMENT"],
     };
     type Plan = DownPlan;
     type Applied = (V114DownOutcome, i64, Vec<String>);
     type Outcome = V114DownOutcome;
 
     fn plan(t: &Target) -> DownPlan {
-        let sql = sql::fill(query_file!("v114_down_preflight"), t, Some(&down_plan_sql(t)));
+        let sql = t.render(template!("v114_down_preflight"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
         let key_max = t.column_max_chars(Table::Settings, "key");
         let settings = t.qualified(Table::Settings);
         let mut plan = Spi::connect(|c| {
@@ -353,10 +376,13 @@ impl Migration for Down {
         plan.rows
     }
 
-    fn preview_sql(t: &Target, plan: &DownPlan) -> String {
-        // The key limit is an integer of ours: written into the statement, which takes no $n.
-        let key_max = plan.key_max.map_or("NULL::int".to_string(), |n| format!("{n}::int"));
-        sql::fill(query_file!("v114_down_preview"), t, Some(&down_plan_sql(t))).replace("$1", &key_max)
+    fn preview_sql(t: &Target, plan: &DownPlan) -> Sql {
+        // The preview runs without parameters: the key limit travels as a literal.
+        let key_max = plan.key_max.map(|n| n.to_string());
+        t.render(
+            template!("v114_down_preview"),
+            &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::KeyMax, Fill::Literal(key_max.as_deref()))],
+        )
     }
 
     fn row_blockers(plan: &DownPlan) -> usize {
@@ -364,12 +390,11 @@ impl Migration for Down {
     }
 
     fn apply(t: &Target, plan: &DownPlan) -> Self::Applied {
-        let read = |sql: &str| {
+        let read = |sql: Sql| {
             Spi::connect_mut(|c| {
-                let table = c.update(sql, None, &[])?.first();
+                let table = c.update(sql.as_str(), None, &[])?.first();
                 let row = Row(&table);
-                let suffixed: Vec<SuffixedRow> =
-                    row.get::<JsonB>("suffixed").and_then(|j| serde_json::from_value(j.0).ok()).unwrap_or_default();
+                let suffixed: Vec<SuffixedRow> = row.json("suffixed");
                 Ok::<_, pgrx::spi::Error>((
                     V114DownOutcome { rows_rewritten: row.count("rewritten"), suffixed },
                     row.count("wrong"),
@@ -379,18 +404,23 @@ impl Migration for Down {
             .expect("V114 down rewrite")
         };
         if plan.staged {
-            Spi::run(&sql::fill(query_file!("v114_down_stage"), t, Some(&down_plan_sql(t)))).expect("V114 down stage");
-            Spi::run(&sql::fill(query_file!("v114_down_apply_staged"), t, None)).expect("V114 down rewrite");
-            let deferred = runner::fire_deferred_triggers(t, Table::Settings);
-            let checked = read(&sql::fill(query_file!("v114_down_verify_staged"), t, None));
-            runner::restore_deferred_triggers(&deferred);
-            runner::drop_stage();
+            let stage = t.render(template!("v114_down_stage"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
+            let staged = runner::Staged {
+                table: Table::Settings,
+                stage: &stage,
+                apply: &t.render(template!("v114_down_apply_staged"), &[]),
+                writes: &[("key", "new_key")],
+                label: "pg_catalog.format('uuid %s', p.uuid)",
+            };
+            staged.run(&Self::SPEC, t).or_raise();
+            let checked = read(t.render(template!("v114_down_verify_staged"), &[]));
+            staged.finish().or_raise();
             return checked;
         }
         // A nested loop of TID lookups is what this statement needs; the function's own
         // enable_nestloop = off (and this change) end with the call.
         Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'on', true)").expect("set_config");
-        let applied = read(&sql::fill(query_file!("v114_down_apply"), t, Some(&down_plan_sql(t))));
+        let applied = read(t.render(template!("v114_down_apply"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]));
         Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)").expect("set_config");
         applied
     }
@@ -411,7 +441,7 @@ impl Migration for Down {
         }
         if plan.staged {
             let (left_over, lines) = Spi::connect(|c| {
-                let table = c.select(sql::fill(query_file!("v114_down_leftover"), t, None).as_str(), None, &[])?.first();
+                let table = c.select(t.render(template!("v114_down_leftover"), &[]).as_str(), None, &[])?.first();
                 let row = Row(&table);
                 Ok::<_, pgrx::spi::Error>((row.count("left_over"), row.lines("left_over_rows")))
             })

@@ -104,7 +104,8 @@ pub struct SuffixedRow {
 /// An endpoint V107 up left without a pin.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnpinnedEndpoint {
-    pub uuid: String,
+    /// None for an endpoint without a uuid (its primary key was dropped).
+    pub uuid: Option<String>,
     pub name: Option<String>,
     pub provider: Option<String>,
 }

@@ -4,7 +4,7 @@
 -- before the locks (to refuse early, without waiting) and again under them (what the run then
 -- relies on cannot change any more). Read-only; relations are looked up by name and judged
 -- by oid, so nothing here needs USAGE on the schema.
---   @schema_literal@  the schema name, as a quoted literal
+--   schema_literal (hole): the schema name, as a quoted literal
 -- No parameters: the statement is planned once per backend and schema (src/target.rs) and both
 -- reads of a run, like later runs, reuse that plan; with parameters every execution would be
 -- planned again (PostgreSQL's custom plans), and planning is most of this statement's cost.
@@ -46,6 +46,36 @@ SELECT t.name AS table_name,
        (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(kn.nspname) || '.' || pg_catalog.quote_ident(k.conname) ORDER BY k.conname)
           FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace kn ON kn.oid = k.connamespace
          WHERE k.conrelid = c.oid AND k.condeferrable AND k.condeferred AND k.contype = 't') AS deferred_triggers,
+       -- Every enabled trigger of the table's users, by name: named in the HINT of a verify
+       -- step that finds a row changed beyond the plan.
+       (SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) FROM pg_catalog.pg_trigger g
+         WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D') AS user_triggers,
+       (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum)
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_names,
+       -- Foreign keys in which a column takes part, on either side: "column<TAB>description".
+       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || pg_catalog.format('constraint %s of %s referencing %s (ON UPDATE %s)',
+                   pg_catalog.quote_ident(k.conname), k.conrelid::pg_catalog.regclass, k.confrelid::pg_catalog.regclass,
+                   CASE k.confupdtype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT'
+                                      WHEN 'r' THEN 'RESTRICT' ELSE 'NO ACTION' END) ORDER BY k.conname, a.attname)
+          FROM pg_catalog.pg_constraint k
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+               AND ((k.conrelid = c.oid AND a.attnum = ANY (k.conkey)) OR (k.confrelid = c.oid AND a.attnum = ANY (k.confkey)))
+         WHERE k.contype = 'f' AND (k.conrelid = c.oid OR k.confrelid = c.oid)) AS foreign_keys,
+       -- Columns with a nondeterministic collation: "column<TAB>collation".
+       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attnum)
+          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND NOT co.collisdeterministic) AS nondeterministic,
+       -- Stored generated columns and the columns they are computed from: "column<TAB>generated".
+       (SELECT pg_catalog.array_agg(r.attname::text || E'\t' || g.attname::text ORDER BY g.attnum, r.attnum)
+          FROM pg_catalog.pg_attribute g
+          -- The generation expression is the column's default (pg_attrdef), which depends on
+          -- the columns it reads.
+          JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = g.attnum
+          JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+                                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
+                                     AND d.refobjsubid <> g.attnum
+          JOIN pg_catalog.pg_attribute r ON r.attrelid = c.oid AND r.attnum = d.refobjsubid
+         WHERE g.attrelid = c.oid AND g.attgenerated = 's' AND NOT g.attisdropped) AS generated_from,
        CASE WHEN t.name = 'phoenix_kit' THEN pg_catalog.obj_description(c.oid, 'pg_class') END AS comment,
        EXISTS (SELECT 1 FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@) AS schema_present,
        COALESCE((SELECT pg_catalog.has_schema_privilege(s.oid, 'USAGE') FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@), false) AS schema_usage,

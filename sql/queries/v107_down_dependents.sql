@@ -3,7 +3,7 @@
 -- policies, triggers' column lists. DROP COLUMN would drop or refuse them; V107 down refuses
 -- first and names them all. Read-only.
 --   $1  the endpoints table, quoted
-SELECT count(*) AS objects, (array_agg(o.object ORDER BY o.object))[1:@detail_limit@] AS object_names
+SELECT count(*) AS objects, (array_agg(o.object ORDER BY o.object))[1:50] AS object_names
   FROM (SELECT DISTINCT COALESCE(
                  (SELECT pg_describe_object('pg_class'::regclass, r.ev_class, 0) FROM pg_rewrite r
                    WHERE d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid),

@@ -17,5 +17,5 @@ SELECT count(*) AS pinned,
        count(*) FILTER (WHERE rule = 'uuid') AS pinned_by_uuid,
        count(*) FILTER (WHERE got IS DISTINCT FROM planned) AS wrong,
        (array_agg(format('endpoint %s: planned integration_uuid %s; the table holds %s', uuid, planned, COALESCE(got::text, 'NULL')) ORDER BY uuid)
-            FILTER (WHERE got IS DISTINCT FROM planned))[1:@detail_limit@] AS wrong_rows
+            FILTER (WHERE got IS DISTINCT FROM planned))[1:50] AS wrong_rows
   FROM pinned

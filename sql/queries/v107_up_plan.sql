@@ -1,25 +1,28 @@
 -- V107 up, the plan: one row per endpoint without a pin, with the rule that decides its
 -- integration (docs/behaviour.md §4 step 3) and the settings row it gets (NULL: stays
--- unpinned). Read-only; works before the column exists (@unpinned@ is then `true`).
---   @settings@, @endpoints@, @internal@  quoted names
---   @candidates@  v107_up_candidates.sql
+-- unpinned). Read-only; works before the column exists (the unpinned hole is then `true`).
+--   settings, endpoints (holes): the tables, quoted
+--   candidates (hole): v107_up_candidates.sql, rendered
 WITH candidates AS (
     @candidates@
 ), latest AS (
     -- Per provider, the row the rule picks (latest parseable last_validated_at, then the
     -- smallest uuid): an aggregate that keeps the best row so far, not a sort of every candidate.
-    SELECT c.provider, @internal@.pk_latest_validated(c.validated_text, c.uuid) AS uuid
+    SELECT c.provider, phoenix_kit_mig_internal.pk_latest_validated(c.validated_text, c.uuid) AS uuid
       FROM candidates c
      WHERE c.provider IS NOT NULL
      GROUP BY c.provider
 ), unpinned AS (
     SELECT e.ctid AS row_id, e.uuid, e.name::text AS name, e.provider::text AS provider,
-           @internal@.pk_text_to_uuid(e.provider::text) AS provider_uuid
+           phoenix_kit_mig_internal.pk_text_to_uuid(e.provider::text) AS provider_uuid
       FROM @endpoints@ e
      WHERE @unpinned@
 ), classified AS (
     SELECT u.*,
-           CASE WHEN strpos(u.provider, ':') > 0 THEN 'exact'
+           -- An endpoint without a uuid cannot be told apart from another for the pin and its
+           -- verification: it stays unpinned and is listed.
+           CASE WHEN u.uuid IS NULL THEN NULL
+                WHEN strpos(u.provider, ':') > 0 THEN 'exact'
                 WHEN u.provider_uuid IS NOT NULL THEN 'uuid'
                 WHEN u.provider <> '' THEN 'latest' END AS rule
       FROM unpinned u

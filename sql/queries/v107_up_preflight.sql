@@ -1,5 +1,5 @@
 -- V107 up's duplicate-name blocker: endpoints whose lower(name) collide, every group with its
--- endpoints (the first @detail_limit@ groups). Read-only.
+-- endpoints (the first 50 groups, the detail limit). Read-only.
 WITH duplicates AS (
     SELECT lower(e.name) AS lower_name,
            format('%s: %s', quote_literal(lower(e.name)),
@@ -11,4 +11,4 @@ WITH duplicates AS (
     HAVING count(*) > 1
 )
 SELECT (SELECT count(*) FROM duplicates) AS duplicate_groups,
-       (SELECT (array_agg(line ORDER BY lower_name))[1:@detail_limit@] FROM duplicates) AS duplicate_rows
+       (SELECT (array_agg(line ORDER BY lower_name))[1:50] FROM duplicates) AS duplicate_rows

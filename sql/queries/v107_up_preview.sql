@@ -11,7 +11,7 @@ WITH planned AS (
     -- two in the rule's order (the aggregate of the plan, keeping its best two: no sort of
     -- every candidate); then the key and last_validated_at of those two rows.
     SELECT r.provider, r.candidates, w.key AS w_key, w.raw AS w_raw, ru.key AS ru_key, ru.raw AS ru_raw
-      FROM (SELECT c.provider, count(*) AS candidates, @internal@.pk_latest_validated_top2(c.validated_text, c.uuid) AS top
+      FROM (SELECT c.provider, count(*) AS candidates, phoenix_kit_mig_internal.pk_latest_validated_top2(c.validated_text, c.uuid) AS top
               FROM (@candidates@) c
              WHERE c.provider IS NOT NULL
              GROUP BY c.provider) r,
@@ -37,7 +37,9 @@ SELECT 'phoenix_kit_ai_endpoints'::text AS relation, p.uuid AS row_uuid,
        CASE WHEN p.integration IS NOT NULL THEN 'pin' ELSE 'leave_unpinned' END AS action,
        '{"integration_uuid": null}'::jsonb AS before,
        jsonb_build_object('integration_uuid', p.integration) AS after,
-       CASE WHEN p.rule = 'exact' AND p.integration IS NOT NULL
+       CASE WHEN p.uuid IS NULL
+            THEN 'the endpoint has no uuid (the primary key was dropped), so it is left unpinned; give it a uuid and run v107_up again'
+            WHEN p.rule = 'exact' AND p.integration IS NOT NULL
             THEN format('exact key: provider %s names the settings row integration:%s (uuid %s)', quote_literal(p.provider), p.provider, p.integration)
             WHEN p.rule = 'exact'
             THEN format('no settings row has the key integration:%s; re-pick the integration in the endpoint form', p.provider)

@@ -13,5 +13,5 @@ SELECT count(*) AS rewritten,
        COALESCE(jsonb_agg(jsonb_build_object('uuid', uuid, 'key', got_key) ORDER BY got_key) FILTER (WHERE suffixed), '[]'::jsonb) AS suffixed,
        count(*) FILTER (WHERE got_key IS DISTINCT FROM new_key) AS wrong,
        (array_agg(format('uuid %s: planned key %s; the table holds %s', uuid, new_key, COALESCE(quote_literal(got_key), 'NULL')) ORDER BY uuid)
-            FILTER (WHERE got_key IS DISTINCT FROM new_key))[1:@detail_limit@] AS wrong_rows
+            FILTER (WHERE got_key IS DISTINCT FROM new_key))[1:50] AS wrong_rows
   FROM rewritten

@@ -1,8 +1,8 @@
 -- V114 down, the plan: one row per uuid-keyed integration row, with the composite key it gets
 -- back. Deterministic, so the pre-flight, the rewrite and the preview compute the same keys.
 -- Read-only.
---   @settings@  the settings table, schema-qualified and quoted
---   @internal@  the extension's internal schema, quoted
+--   settings (hole): the settings table, schema-qualified and quoted
+--   phoenix_kit_mig_internal  the extension's internal schema, quoted
 SELECT r.row_id, r.uuid, r.old_key, r.provider, r.name, r.p_type, r.n_type, r.plain_key,
        CASE WHEN r.plain_key IS NULL THEN NULL
             -- The first of each (provider, name) keeps the plain key unless a row that is not
@@ -10,7 +10,7 @@ SELECT r.row_id, r.uuid, r.old_key, r.provider, r.name, r.p_type, r.n_type, r.pl
             -- look composite.
             WHEN r.rn = 1 AND NOT EXISTS (SELECT 1 FROM @settings@ o WHERE o.key = r.plain_key)
             THEN r.plain_key
-            ELSE @internal@.pk_v114_composite_key(r.provider::text, r.name::text, r.uuid::uuid) END AS new_key,
+            ELSE phoenix_kit_mig_internal.pk_v114_composite_key(r.provider::text, r.name::text, r.uuid::uuid) END AS new_key,
        CASE WHEN r.plain_key IS NULL THEN NULL
             WHEN r.rn > 1 THEN format('key %s goes to the oldest of the %s rows with provider %s and name %s (by date_added, then uuid); this is number %s',
                                       r.plain_key, count(*) OVER (PARTITION BY r.provider, r.name), quote_literal(r.provider), quote_literal(r.name), r.rn)
@@ -21,7 +21,7 @@ SELECT r.row_id, r.uuid, r.old_key, r.provider, r.name, r.p_type, r.n_type, r.pl
                -- NULL for a row without a usable provider or name, or a provider with ':':
                -- its rewrite is refused.
                CASE WHEN strpos(t.provider, ':') = 0
-                    THEN @internal@.pk_v114_composite_key(NULLIF(t.provider, '')::text, NULLIF(t.name, '')::text, NULL::uuid) END AS plain_key
+                    THEN phoenix_kit_mig_internal.pk_v114_composite_key(NULLIF(t.provider, '')::text, NULLIF(t.name, '')::text, NULL::uuid) END AS plain_key
           FROM (SELECT s.ctid AS row_id, s.uuid, s.key::text AS old_key, s.date_added,
                        jsonb_typeof(s.value_json -> 'provider') AS p_type,
                        jsonb_typeof(s.value_json -> 'name') AS n_type,

@@ -1,7 +1,7 @@
 -- V114 down, row by row, for pk_migration_plan: every uuid-keyed integration row with the
 -- composite key it gets back (its plan, v114_down_plan.sql) and why a key is suffixed, or why
 -- the row stops the migration. Read-only.
---   $1  the largest number of characters the key column holds (NULL: unlimited)
+--   key_max (hole): the largest number of characters the key column holds (NULL: unlimited)
 WITH planned AS (
     @plan@
 ), checked AS (
@@ -24,8 +24,8 @@ SELECT 'phoenix_kit_settings'::text AS relation, c.uuid AS row_uuid,
                                 CASE WHEN ch.name IS NOT NULL THEN quote_literal(ch.name) ELSE COALESCE('a JSON ' || ch.n_type, 'missing') END)
                     WHEN strpos(ch.provider, ':') > 0
                     THEN format('22023: provider %s contains '':''; its composite key would parse back to another provider', quote_literal(ch.provider))
-                    WHEN char_length(ch.new_key) > $1
-                    THEN format('22001: rebuilt key %s has %s characters; the key column holds %s', ch.new_key, char_length(ch.new_key), $1)
+                    WHEN char_length(ch.new_key) > @key_max@::int
+                    THEN format('22001: rebuilt key %s has %s characters; the key column holds %s', ch.new_key, char_length(ch.new_key), @key_max@::int)
                     WHEN ch.holder IS NOT NULL THEN format('23505: rebuilt key %s is held by the row with uuid %s', ch.new_key, ch.holder)
                     WHEN ch.planned_twice > 1 THEN format('23505: rebuilt key %s is planned for %s rows', ch.new_key, ch.planned_twice)
                END AS blocked

@@ -12,6 +12,6 @@ UPDATE @settings@ s
                               AND (s.value_json ->> 'name') <> ''
                          THEN s.value_json
                          ELSE COALESCE(NULLIF(s.value_json, 'null'::jsonb), '{}'::jsonb)
-                              || jsonb_build_object('provider', @internal@.pk_v114_provider(s.key::text, (s.value_json ->> 'provider')::text),
-                                                    'name', @internal@.pk_v114_name(s.key::text, (s.value_json ->> 'name')::text)) END
+                              || jsonb_build_object('provider', phoenix_kit_mig_internal.pk_v114_provider(s.key::text, (s.value_json ->> 'provider')::text),
+                                                    'name', phoenix_kit_mig_internal.pk_v114_name(s.key::text, (s.value_json ->> 'name')::text)) END
  WHERE s.key LIKE 'integration:%'

@@ -1,8 +1,8 @@
 -- V114 up, the plan: one row per integration row of the settings table, with the values the
 -- rewrite gives it and every reason it cannot. Read-only. The summary (v114_up_preflight.sql),
 -- the rewrite (v114_up_apply*.sql) and the per-row preview all read this one query.
---   @settings@  the settings table, schema-qualified and quoted
---   @internal@  the extension's internal schema, quoted
+--   settings (hole): the settings table, schema-qualified and quoted
+--   phoenix_kit_mig_internal  the extension's internal schema, quoted
 -- Helper calls pass arguments of exactly the declared types (::text) so that no function of
 -- the same name with a closer signature can be chosen instead.
 SELECT j.row_id, j.uuid, j.key, j.module, j.value_json, j.vj_type, j.p_type, j.n_type, j.jp, j.jn,
@@ -22,9 +22,9 @@ SELECT j.row_id, j.uuid, j.key, j.module, j.value_json, j.vj_type, j.p_type, j.n
                -- others need the call.
                CASE WHEN c.bad_shape OR c.bad_fields THEN NULL
                     WHEN c.jp IS NULL OR c.jp = '' OR strpos(c.jp, ':') > 0
-                    THEN @internal@.pk_v114_provider(c.key::text, c.jp::text) ELSE c.jp END AS new_provider,
+                    THEN phoenix_kit_mig_internal.pk_v114_provider(c.key::text, c.jp::text) ELSE c.jp END AS new_provider,
                CASE WHEN c.bad_shape OR c.bad_fields THEN NULL
-                    WHEN c.jn <> '' THEN c.jn ELSE @internal@.pk_v114_name(c.key::text, c.jn::text) END AS new_name
+                    WHEN c.jn <> '' THEN c.jn ELSE phoenix_kit_mig_internal.pk_v114_name(c.key::text, c.jn::text) END AS new_name
           FROM (SELECT b.*,
                        COALESCE(b.vj_type NOT IN ('object', 'null'), false) AS bad_shape,
                        COALESCE(b.vj_type = 'object' AND (COALESCE(b.p_type NOT IN ('string', 'null'), false)

@@ -35,7 +35,8 @@ SELECT 'phoenix_kit_settings'::text AS relation, p.uuid AS row_uuid,
                           CASE WHEN p.module_set THEN format('module set to integrations (was %s)', COALESCE(quote_literal(p.module), 'NULL')) END,
                           CASE WHEN p.vj_type IS NULL OR p.vj_type = 'null' THEN 'value_json was null and becomes an object' END)) AS reason
   FROM (SELECT pl.*,
-               CASE WHEN pl.bad_shape THEN format('22023: value_json is a JSON %s, not an object', pl.vj_type)
+               CASE WHEN pl.uuid IS NULL THEN '23502: the row has no uuid, so its uuid cannot become its key'
+                    WHEN pl.bad_shape THEN format('22023: value_json is a JSON %s, not an object', pl.vj_type)
                     WHEN pl.bad_fields THEN format('22023: provider is %s, name is %s in value_json; each must be a string',
                                                    COALESCE('a JSON ' || pl.p_type, 'missing'), COALESCE('a JSON ' || pl.n_type, 'missing'))
                     WHEN pl.new_provider IS NULL THEN '22023: no provider: the key has none and value_json has no usable one'

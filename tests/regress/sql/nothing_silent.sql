@@ -189,12 +189,49 @@ SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 
--- A harmless trigger (it stamps date_updated) does not stop the migration.
+-- §11.3 verified means the whole row: a trigger that only stamps date_updated changes what
+-- the plan showed, so the run is 27000 naming the rows, the column and the trigger.
 SELECT pg_temp.ns(113) AS fp \gset
 CREATE FUNCTION pk_ns.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.date_updated := '2030-01-01'; RETURN NEW; END $$;
 CREATE TRIGGER touch BEFORE UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_ns.touch();
-SELECT pk_migrate_v114_up('pk_ns') ->> 'rows_rewritten' AS rewritten;
-SELECT key, date_updated FROM pk_ns.phoenix_kit_settings ORDER BY uuid;
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+SELECT pk_migrate_v114_up('pk_ns');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
+-- Disabled for the transaction by its owner, as the HINT says, the run succeeds.
+BEGIN;
+ALTER TABLE pk_ns.phoenix_kit_settings DISABLE TRIGGER touch;
+SELECT (pk_migrate_v114_up('pk_ns') ->> 'rows_rewritten')::int > 0 AS rewritten;
+ALTER TABLE pk_ns.phoenix_kit_settings ENABLE TRIGGER touch;
+COMMIT;
+
+-- A trigger that strips a key from value_json, and one that upper-cases an endpoint's
+-- provider: 27000, nothing changed.
+SELECT pg_temp.ns(113) AS fp \gset
+CREATE FUNCTION pk_ns.strip() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.value_json := NEW.value_json - 'api_key'; RETURN NEW; END $$;
+CREATE TRIGGER strip BEFORE UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_ns.strip();
+UPDATE pk_ns.phoenix_kit_settings SET value_json = COALESCE(value_json, '{}') || '{"api_key": "enc:v1:secret"}' WHERE key LIKE 'integration:%';
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+SELECT pk_migrate_v114_up('pk_ns');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
+SELECT pg_temp.ns(106) AS fp \gset
+CREATE FUNCTION pk_ns.upper_provider() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.provider := upper(NEW.provider); RETURN NEW; END $$;
+CREATE TRIGGER upper_provider BEFORE UPDATE ON pk_ns.phoenix_kit_ai_endpoints FOR EACH ROW EXECUTE FUNCTION pk_ns.upper_provider();
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+SELECT pk_migrate_v107_up('pk_ns');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
+
+-- An AFTER trigger that rewrites another, unplanned row of the same table: 27000.
+SELECT pg_temp.ns(113) AS fp \gset
+CREATE FUNCTION pk_ns.elsewhere() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE pk_ns.phoenix_kit_settings SET value = 'touched' WHERE key NOT LIKE 'integration:%' AND uuid::text <> key; RETURN NULL; END $$;
+CREATE TRIGGER elsewhere AFTER UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION pk_ns.elsewhere();
+SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+SELECT pk_migrate_v114_up('pk_ns');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 
 -- §11.5 a trigger's own SQLSTATE, custom codes included, reaches the caller unchanged.
 SELECT pg_temp.ns(113) AS fp \gset

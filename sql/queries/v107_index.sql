@@ -1,0 +1,22 @@
+-- V107 up/down: the relation of the target schema that has the name of one of V107's indexes,
+-- and what it is. Read-only.
+--   $1 the schema, $2 the index name, $3 the endpoints table (schema-qualified, quoted)
+SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
+                 || CASE WHEN NOT (i.indisvalid AND i.indisready) THEN ' (INVALID: left by a failed CREATE INDEX CONCURRENTLY)' ELSE '' END
+            ELSE 'a relation of kind ' || quote_literal(c.relkind::text) || ', not an index' END AS definition,
+       -- A valid, unique, non-partial btree on lower(name) of the endpoints; PostgreSQL writes the
+       -- key lower((name)::text) for a varchar name and lower(name) for a text one.
+       COALESCE(i.indisunique AND i.indisvalid AND i.indisready AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
+                AND i.indrelid = $3::regclass AND am.amname = 'btree'
+                AND pg_get_indexdef(c.oid, 1, false) IN ('lower((name)::text)', 'lower(name)'), false) AS is_unique_lower_name,
+       -- A valid, non-partial btree on integration_uuid of the endpoints.
+       COALESCE(i.indisvalid AND i.indisready AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indnatts = 1
+                AND i.indrelid = $3::regclass AND am.amname = 'btree'
+                AND pg_get_indexdef(c.oid, 1, false) = 'integration_uuid', false) AS is_uuid_index,
+       COALESCE(i.indisvalid AND i.indisready, false) AS valid,
+       COALESCE(i.indrelid = $3::regclass, false) AS on_endpoints
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  LEFT JOIN pg_am am ON am.oid = c.relam
+ WHERE n.nspname = $1 AND c.relname = $2
