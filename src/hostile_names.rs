@@ -149,17 +149,10 @@ mod tests {
             Spi::run(&drop).unwrap();
         }
     }
-}
 
-/// §11.1: a nondeterministic collation on a column the migration matches by is refused with
-/// 55000 by the run, listed by status and shown blocked by the plan. Nondeterministic
-/// collations need ICU: on a server built without it (the PyPI wheels) there is nothing to test.
-#[cfg(any(test, feature = "pg_test"))]
-#[pgrx::pg_schema]
-mod collation_tests {
-    use crate::test_support::*;
-    use pgrx::prelude::*;
-
+    /// §11.1: a nondeterministic collation on a column the migration matches by is refused
+    /// with 55000 by the run, listed by status and shown blocked by the plan. They need ICU: on
+    /// a server built without it (the PyPI wheels) there is nothing to test.
     #[pg_test]
     fn a_nondeterministic_collation_is_refused() {
         let icu = Spi::get_one::<bool>("SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collprovider = 'i')").unwrap();

@@ -441,7 +441,8 @@ mod tests {
     fn literals_and_comments_cannot_be_left() {
         assert_eq!(quote_literal("a'b"), "'a''b'");
         assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
-        assert_eq!(comment_text("x */ DROP\n/* y */*/"), "x * / DROP / * y * /* /");
+        let flat = comment_text("x */ DROP\n/* y */*/");
+        assert!(!flat.contains("*/") && !flat.contains("/*") && !flat.contains('\n'), "{flat}");
         assert!(!comment_text("*/*/").contains("*/"));
         assert!(!comment_text("/*/*").contains("/*"));
     }
