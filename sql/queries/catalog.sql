@@ -70,10 +70,12 @@ SELECT t.name AS table_name,
           FROM pg_catalog.pg_attribute g
           -- The generation expression is the column's default (pg_attrdef), which depends on
           -- the columns it reads.
-          JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = g.attnum
-          JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+          -- (PostgreSQL 13 records the dependency on the column itself instead.)
+          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = g.attnum
+          JOIN pg_catalog.pg_depend d ON ((d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid)
+                                          OR (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.objsubid = g.attnum))
                                      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
-                                     AND d.refobjsubid <> g.attnum
+                                     AND d.refobjsubid <> g.attnum AND d.refobjsubid > 0
           JOIN pg_catalog.pg_attribute r ON r.attrelid = c.oid AND r.attnum = d.refobjsubid
          WHERE g.attrelid = c.oid AND g.attgenerated = 's' AND NOT g.attisdropped) AS generated_from,
        CASE WHEN t.name = 'phoenix_kit' THEN pg_catalog.obj_description(c.oid, 'pg_class') END AS comment,

@@ -208,11 +208,13 @@ COMMIT;
 -- A trigger that strips a key from value_json, and one that upper-cases an endpoint's
 -- provider: 27000, nothing changed.
 SELECT pg_temp.ns(113) AS fp \gset
+UPDATE pk_ns.phoenix_kit_settings SET value_json = COALESCE(value_json, '{}') || '{"api_key": "enc:v1:secret"}' WHERE key LIKE 'integration:%';
 CREATE FUNCTION pk_ns.strip() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.value_json := NEW.value_json - 'api_key'; RETURN NEW; END $$;
 CREATE TRIGGER strip BEFORE UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_ns.strip();
-UPDATE pk_ns.phoenix_kit_settings SET value_json = COALESCE(value_json, '{}') || '{"api_key": "enc:v1:secret"}' WHERE key LIKE 'integration:%';
 SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+\set VERBOSITY terse
 SELECT pk_migrate_v114_up('pk_ns');
+\set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 SELECT pg_temp.ns(106) AS fp \gset
@@ -228,8 +230,11 @@ SELECT pg_temp.ns(113) AS fp \gset
 CREATE FUNCTION pk_ns.elsewhere() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN UPDATE pk_ns.phoenix_kit_settings SET value = 'touched' WHERE key NOT LIKE 'integration:%' AND uuid::text <> key; RETURN NULL; END $$;
 CREATE TRIGGER elsewhere AFTER UPDATE ON pk_ns.phoenix_kit_settings FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION pk_ns.elsewhere();
+SELECT pg_temp.pk_fixture_setting('pk_ns', 'site_name', NULL, 'system', pg_temp.row_uuid(3), pg_temp.day(3)) IS NOT NULL AS added;
 SELECT pg_temp.pk_fingerprint('pk_ns') AS fp \gset
+\set VERBOSITY terse
 SELECT pk_migrate_v114_up('pk_ns');
+\set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 
