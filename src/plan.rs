@@ -9,7 +9,8 @@
 //! the executor into PostgreSQL's tuplestore (spilled to disk past work_mem), never into Rust
 //! memory. Read-only: SELECTs only, no lock stronger than ACCESS SHARE, no transaction id, so
 //! it works in a READ ONLY transaction and on a hot standby.
-use crate::errors::{Code, MigError, OrRaise};
+use crate::errors::{Code, MigError};
+use pgrx::pg_sys::panic::ErrorReport;
 use crate::guard;
 use crate::runner::{self, Migration};
 use crate::target::{Table, Target};
@@ -21,19 +22,19 @@ use crate::sql::{quote_literal, Sql};
 /// `(relation text, row_uuid uuid, action text, before jsonb, after jsonb, reason text)`.
 #[pg_extern(volatile, parallel_unsafe, security_invoker, schema = "phoenix_kit_mig_internal")]
 #[search_path(pg_catalog, pg_temp)]
-fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> String {
-    let migration = runner::require(migration, "migration");
-    let prefix = runner::require(prefix, "prefix");
-    let target = Target::resolve(prefix, &[]).or_raise();
-    match migration {
+fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> Result<String, ErrorReport> {
+    let migration = runner::require(migration, "migration")?;
+    let prefix = runner::require(prefix, "prefix")?;
+    let target = Target::resolve(prefix, &[])?;
+    let sql = match migration {
         "v107_up" => plan_query::<v107::Up>(&target),
         "v107_down" => plan_query::<v107::Down>(&target),
         "v114_up" => plan_query::<v114::Up>(&target),
         "v114_down" => plan_query::<v114::Down>(&target),
-        other => MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(other)))
-            .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")
-            .raise(),
-    }
+        other => Err(MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(other)))
+            .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
+    }?;
+    Ok(sql)
 }
 
 extension_sql!(
@@ -89,35 +90,32 @@ fn blocked(relation: Table, e: &MigError) -> Step {
 
 /// A schema step's or the stamp's reason, with the event triggers that fire on it after the
 /// verify step.
-fn with_event_triggers(statement: String, spec: &runner::Spec) -> String {
-    match spec.event_triggers() {
-        Ok(names) if names.is_empty() => statement,
-        Ok(names) => format!("{statement}; fires {} after the verify step", names.join(", ")),
-        Err(e) => e.raise(),
+fn with_event_triggers(statement: String, fired: &[String]) -> String {
+    if fired.is_empty() {
+        statement
+    } else {
+        format!("{statement}; fires {} after the verify step", fired.join(", "))
     }
 }
 
-fn plan_query<M: Migration>(t: &Target) -> String {
+fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     let spec = &M::SPEC;
     let main_table = spec.locks[0].0;
     // A missing table is an error, as for the migration itself (§12); anything else about the
     // tables is a blocked row.
-    for table in spec.tables() {
-        if let Err(e) = t.check_relation(table) {
-            if e.code == Code::ERRCODE_UNDEFINED_TABLE {
-                e.raise()
-            }
-        }
+    let relation_errors: Vec<(Table, MigError)> =
+        spec.tables().filter_map(|table| t.check_relation(table).err().map(|e| (table, e))).collect();
+    if let Some((_, missing)) = relation_errors.iter().find(|(_, e)| e.code == Code::ERRCODE_UNDEFINED_TABLE) {
+        return Err(missing.clone());
     }
     let mut first: Vec<Step> = Vec::new();
     let mut last: Vec<Step> = Vec::new();
-    let relation_errors: Vec<(Table, MigError)> =
-        spec.tables().filter_map(|table| t.check_relation(table).err().map(|e| (table, e))).collect();
     for (table, e) in &relation_errors {
         first.push(blocked(*table, e));
     }
     let mut preview = None;
     if relation_errors.is_empty() {
+        let fired = spec.event_triggers(&runner::enabled_event_triggers()?);
         for e in spec.table_blockers(t) {
             first.push(blocked(main_table, &e));
         }
@@ -131,7 +129,7 @@ fn plan_query<M: Migration>(t: &Target) -> String {
                         action: "stamp",
                         before: Some(serde_json::json!({ "version": v }).to_string()),
                         after: Some(serde_json::json!({ "version": stamp }).to_string()),
-                        reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), spec),
+                        reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), &fired),
                     });
                 }
             }
@@ -144,7 +142,7 @@ fn plan_query<M: Migration>(t: &Target) -> String {
                 first.push(blocked(main_table, e));
             }
             for (table, statement) in M::ddl(t, &plan) {
-                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement, spec) });
+                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement, &fired) });
             }
             preview = Some(M::preview_sql(t, &plan));
         }
@@ -166,5 +164,5 @@ fn plan_query<M: Migration>(t: &Target) -> String {
     if parts.is_empty() {
         sql.push("SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false");
     }
-    sql.into_string()
+    Ok(sql.into_string())
 }

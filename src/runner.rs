@@ -6,7 +6,8 @@
 //! the very same steps. `pk_migration_status` and `pk_migration_plan` call the same `plan`.
 use std::time::Instant;
 
-use crate::errors::{self, Code, MigError, OrRaise};
+use crate::errors::{self, Code, MigError, MigResult, OrRaise};
+use pgrx::pg_sys::panic::ErrorReport;
 use crate::guard::{self, VersionRule};
 use crate::sql::Sql;
 use crate::target::{Privilege, Table, Target};
@@ -26,7 +27,7 @@ macro_rules! migration_function {
             prefix: default!(Option<&str>, "'public'"),
             dry_run: default!(Option<bool>, false),
             force: default!(Option<bool>, false),
-        ) -> pgrx::JsonB {
+        ) -> Result<pgrx::JsonB, pgrx::pg_sys::panic::ErrorReport> {
             $crate::runner::run::<$migration>(prefix, dry_run, force)
         }
     };
@@ -47,6 +48,23 @@ pub struct Spec {
     pub ddl_tags: &'static [&'static str],
 }
 
+/// An enabled event trigger on DDL, and the command tags it is limited to (None: all).
+pub struct EventTrigger {
+    pub description: String,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Every enabled event trigger on DDL. Read-only SPI (select): status and the plan run in READ
+/// ONLY transactions and on standbys, and must not take a transaction id.
+pub fn enabled_event_triggers() -> Result<Vec<EventTrigger>, MigError> {
+    let sql = crate::sql::template!("event_triggers").render("", &[]);
+    Ok(Spi::connect(|c| {
+        c.select(sql.as_str(), None, &[])?
+            .map(|row| Ok::<_, pgrx::spi::Error>(EventTrigger { description: row.get::<String>(1)?.unwrap_or_default(), tags: row.get::<Vec<String>>(2)? }))
+            .collect::<Result<Vec<_>, _>>()
+    })?)
+}
+
 /// The columns a migration writes in a table, those it matches or groups by, and those on
 /// which a foreign key is refused.
 pub struct TableUse {
@@ -57,18 +75,18 @@ pub struct TableUse {
 }
 
 impl Spec {
-    /// Every blocker that the tables' privileges, row-level security, foreign keys, collations
-    /// and generated columns make, in one order for the run, status and the plan. Read-only.
-    /// The enabled event triggers that fire on this migration's DDL or COMMENT: they run after
-    /// the verify step, so status and the plan name them.
-    pub fn event_triggers(&self) -> Result<Vec<String>, MigError> {
-        let tags: Vec<String> = self.ddl_tags.iter().map(|t| t.to_string()).collect();
-        let sql = crate::sql::template!("event_triggers").render("", &[]);
-        // Read-only SPI (select): status and the plan run in READ ONLY transactions and on
-        // standbys, and must not take a transaction id.
-        Ok(Spi::connect(|c| c.select(sql.as_str(), Some(1), &[tags.into()])?.first().get_one::<Vec<String>>())?.unwrap_or_default())
+    /// Those of `enabled` (`enabled_event_triggers`) that fire on this migration's DDL or
+    /// COMMENT: they run after the verify step, so status and the plan name them.
+    pub fn event_triggers(&self, enabled: &[EventTrigger]) -> Vec<String> {
+        enabled
+            .iter()
+            .filter(|e| e.tags.as_ref().is_none_or(|tags| tags.iter().any(|tag| self.ddl_tags.contains(&tag.as_str()))))
+            .map(|e| e.description.clone())
+            .collect()
     }
 
+    /// Every blocker that the tables' privileges, row-level security, foreign keys, collations
+    /// and generated columns make, in one order for the run, status and the plan. Read-only.
     pub fn table_blockers(&self, target: &Target) -> Vec<MigError> {
         let mut blockers = target.access_blockers(self.privileges, self.name);
         for u in self.uses {
@@ -125,11 +143,10 @@ pub trait Migration {
 }
 
 /// NULL for any argument is an error, never a silent NULL result.
-pub fn require<T>(value: Option<T>, argument: &str) -> T {
-    value.unwrap_or_else(|| {
+pub fn require<T>(value: Option<T>, argument: &str) -> MigResult<T> {
+    value.ok_or_else(|| {
         MigError::new(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("argument {argument} must not be NULL"))
             .hint(format!("Omit {argument} to use its default."))
-            .raise()
     })
 }
 
@@ -140,17 +157,17 @@ pub fn resolve_for<M: Migration>(prefix: &str) -> Result<Target, MigError> {
     Target::resolve(prefix, &tables)
 }
 
-pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Option<bool>) -> JsonB {
+pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Option<bool>) -> Result<JsonB, ErrorReport> {
     let spec = &M::SPEC;
-    let prefix = require(prefix, "prefix");
-    let dry_run = require(dry_run, "dry_run");
-    let force = require(force, "force");
+    let prefix = require(prefix, "prefix")?;
+    let dry_run = require(dry_run, "dry_run")?;
+    let force = require(force, "force")?;
     let started = Instant::now();
-    refuse_read_only(spec, prefix);
-    refuse_transaction_snapshot(spec);
+    refuse_read_only(spec, prefix)?;
+    refuse_transaction_snapshot(spec)?;
     // Refused early, before waiting for any lock: a run that cannot succeed.
-    let mut target = resolve_for::<M>(prefix).or_raise();
-    refuse_if_blocked(&spec.table_blockers(&target), spec, &target);
+    let mut target = resolve_for::<M>(prefix)?;
+    refuse_if_blocked(&spec.table_blockers(&target), spec, &target)?;
 
     let steps = || {
         for (table, mode) in spec.locks {
@@ -164,7 +181,8 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         for table in spec.tables() {
             target.check_relation(table).or_raise();
         }
-        refuse_if_blocked(&spec.table_blockers(&target), spec, &target);
+        // In the steps, errors are raised: a dry run's subtransaction must unwind.
+        refuse_if_blocked(&spec.table_blockers(&target), spec, &target).or_raise();
         let target = &target;
         let before = guard::read_version(target).or_raise();
         spec.rule.check(spec.name, target, before, force).or_raise();
@@ -172,8 +190,8 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         if !M::blockers(&plan).is_empty() {
             // Refused: the whole plan, as pk_migration_status reads it, names every blocker,
             // also those a run leaves to its own statements to find (V107's duplicate names).
-            refuse_if_blocked(M::blockers(&M::plan(target)), spec, target);
-            refuse_if_blocked(M::blockers(&plan), spec, target);
+            refuse_if_blocked(M::blockers(&M::plan(target)), spec, target).or_raise();
+            refuse_if_blocked(M::blockers(&plan), spec, target).or_raise();
         }
         let applied = M::apply(target, &plan);
         let outcome = M::verify(target, &plan, applied).or_raise();
@@ -203,7 +221,7 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
     if dry_run {
         pgrx::notice!("phoenix_kit_mig: dry run of {}: every change was rolled back", spec.name);
     }
-    JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0))
+    Ok(JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0)))
 }
 
 /// The 27000 error of a verify step: the rows that did not end as planned.
@@ -222,14 +240,14 @@ pub fn not_as_planned(spec: &Spec, t: &Target, table: Table, wrong: i64, lines: 
 pub fn fire_deferred_triggers(t: &Target, table: Table) -> Vec<String> {
     let names = t.deferrable_constraint_triggers(table);
     if !names.is_empty() {
-        Spi::run(&format!("SET CONSTRAINTS {} IMMEDIATE", names.join(", "))).expect("SET CONSTRAINTS");
+        Spi::run(&format!("SET CONSTRAINTS {} IMMEDIATE", names.join(", "))).or_raise();
     }
     names
 }
 
 pub fn restore_deferred_triggers(names: &[String]) {
     if !names.is_empty() {
-        Spi::run(&format!("SET CONSTRAINTS {} DEFERRED", names.join(", "))).expect("SET CONSTRAINTS");
+        Spi::run(&format!("SET CONSTRAINTS {} DEFERRED", names.join(", "))).or_raise();
     }
 }
 
@@ -253,33 +271,33 @@ pub fn drop_stage() -> Result<(), MigError> {
 
 /// PostgreSQL would refuse the first write anyway, but only after the pre-flight and without
 /// saying which migration or schema; a hot standby is read-only too.
-fn refuse_read_only(spec: &Spec, schema: &str) {
+fn refuse_read_only(spec: &Spec, schema: &str) -> MigResult<()> {
     // SAFETY: a plain read of a backend-global flag.
     if unsafe { pg_sys::XactReadOnly } {
-        MigError::new(
+        return Err(MigError::new(
             Code::ERRCODE_READ_ONLY_SQL_TRANSACTION,
             format!("{} cannot run in a read-only transaction", spec.name),
         )
         .detail(format!("It changes PhoenixKit's tables in schema \"{schema}\" (a dry run too: it changes them, then rolls back)."))
-        .hint("Run it on the primary, in a read-write transaction. pk_migration_status works here.")
-        .raise()
+        .hint("Run it on the primary, in a read-write transaction. pk_migration_status works here."));
     }
+    Ok(())
 }
 
 /// Under REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the lock the
 /// migration waits for, so rows committed during that wait would escape the rewrite while the
 /// stamp claimed the migration complete.
-fn refuse_transaction_snapshot(spec: &Spec) {
+fn refuse_transaction_snapshot(spec: &Spec) -> MigResult<()> {
     // SAFETY: a plain read of a backend-global setting.
     if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
-        MigError::new(
+        return Err(MigError::new(
             Code::ERRCODE_INVALID_TRANSACTION_STATE,
             format!("{} must run in a READ COMMITTED transaction", spec.name),
         )
         .detail("Under REPEATABLE READ or SERIALIZABLE the snapshot is taken before the migration's lock, so rows committed while it waits would not be migrated.")
-        .hint("Run it in a READ COMMITTED transaction (PostgreSQL's and Ecto's default).")
-        .raise()
+        .hint("Run it in a READ COMMITTED transaction (PostgreSQL's and Ecto's default)."));
     }
+    Ok(())
 }
 
 /// Runs `f` in an internal subtransaction that is kept (`commit`) or rolled back when `f`
@@ -317,8 +335,8 @@ pub fn subtransaction<R>(
 
 /// Raises the first blocker found by a pre-flight; the HINT points at the others, which
 /// `pk_migration_status` lists in full, so the operator can fix everything in one go.
-pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) {
-    let Some(first) = blockers.first() else { return };
+pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) -> MigResult<()> {
+    let Some(first) = blockers.first() else { return Ok(()) };
     let mut error = first.clone();
     if blockers.len() > 1 {
         let others = blockers.len() - 1;
@@ -329,7 +347,7 @@ pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) {
             pgrx::spi::quote_literal(&target.schema)
         ));
     }
-    error.raise()
+    Err(error)
 }
 
 /// The staged path, written once for every migration: with user triggers on the table a run
@@ -356,19 +374,27 @@ impl Staged<'_> {
     /// its counts from it.
     pub fn run(&self, spec: &Spec, t: &Target) -> Result<(), MigError> {
         let table = t.qualified(self.table);
-        let mut stage = Sql::fixed("CREATE TEMPORARY TABLE pk_mig_plan ON COMMIT DROP AS SELECT p.*, s AS pk_before FROM (");
+        refuse_a_stage_of_the_callers(&table)?;
+        // The before-image as a value of the table's row type (`ROW(pk_src.*)`, not the bare
+        // alias, which a column of that name would shadow).
+        let mut stage = Sql::fixed("CREATE TEMPORARY TABLE pk_mig_plan ON COMMIT DROP AS SELECT p.*, ROW(pk_src.*)::");
+        stage.relation(&t.schema, self.table.name()).push(" AS pk_before FROM (");
         stage.statement(self.stage).push(") p JOIN ");
-        stage.relation(&t.schema, self.table.name()).push(" s ON s.ctid = p.row_id");
+        stage.relation(&t.schema, self.table.name()).push(" pk_src ON pk_src.ctid = p.row_id");
         Spi::run(stage.as_str())?;
-        let rows_before = count_rows(t, self.table)?;
+        let plan_before = stage_identity()?;
+        let rows_before = spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect::<Result<Vec<_>, _>>()?;
+        let watched = deferrable_relations(t, spec)?;
+        // SAFETY: asks the after-trigger queue of this transaction about a relation.
+        let pending_before: Vec<bool> = watched.iter().map(|(oid, _)| unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) }).collect();
         // In a subtransaction of its own, so every row the UPDATE and its triggers write carries
         // xids from here on: the rows written beyond the plan can be found by their xmin.
         let applied = subtransaction(
             std::panic::AssertUnwindSafe(|| {
-                Spi::run(self.apply.as_str()).expect("the staged UPDATE");
+                Spi::run(self.apply.as_str()).or_raise();
                 let deferred = fire_deferred_triggers(t, self.table);
                 restore_deferred_triggers(&deferred);
-                // SAFETY: reads the current (sub)transaction's xid; 0 when it wrote nothing.
+                // SAFETY: reads the current (sub)transaction's xid; invalid when it wrote nothing.
                 unsafe { pg_sys::GetCurrentTransactionIdIfAny() }
             }),
             true,
@@ -380,31 +406,43 @@ impl Staged<'_> {
             // subtransaction.
             Err(error) => error.rethrow(),
         };
-        let mut wrong: Vec<String> = Vec::new();
-        let mut wrong_count = 0i64;
-        let (n, lines) = self.compare_rows(t)?;
-        wrong_count += n;
-        wrong.extend(lines);
-        if first_xid != pg_sys::TransactionId::INVALID {
-            for (locked, _) in spec.locks {
-                let (n, lines) = written_beyond_plan(t, *locked, first_xid, *locked == self.table)?;
-                wrong_count += n;
-                wrong.extend(lines);
+        // SAFETY: reads the shared xid counter. Every xid from `first_xid` up to it is this
+        // transaction's on the locked tables (no other writer holds their lock).
+        let next_xid = unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF;
+        let xids: [pgrx::datum::DatumWithOid; 2] = [i64::from(u32::from(first_xid)).into(), (next_xid as i64).into()];
+        let wrote = first_xid != pg_sys::TransactionId::INVALID;
+
+        let mut wrong = Wrong::default();
+        // The kept plan is what the comparison trusts: a trigger may not have touched it.
+        let plan_after = stage_identity()?;
+        let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids)? } else { 0 };
+        if plan_after != plan_before || forged > 0 {
+            wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) was changed while the migration ran".into()]);
+        }
+        wrong.add_pair(self.compare_rows(t)?);
+        for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
+            if wrote {
+                wrong.add_pair(written_beyond_plan(t, *locked, &xids, *locked == self.table)?);
+            }
+            let after = count_rows(t, *locked)?;
+            if after != *before {
+                wrong.add((after - before).abs(), vec![format!("{} held {before} row(s) before and {after} after", t.qualified(*locked))]);
             }
         }
-        let rows_after = count_rows(t, self.table)?;
-        if rows_after != rows_before {
-            wrong_count += (rows_after - rows_before).abs();
-            wrong.push(format!("{table} held {rows_before} row(s) before and {rows_after} after"));
+        for ((oid, name), before) in watched.iter().zip(&pending_before) {
+            // SAFETY: as above. Events pending before the run are the caller's own.
+            if !before && unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) } {
+                wrong.add(1, vec![format!("deferred trigger events on {name} would run at COMMIT, after the verify step")]);
+            }
         }
-        if wrong_count > 0 {
+        if wrong.count > 0 {
             drop_stage()?;
             let triggers = t.user_triggers(self.table);
             return Err(MigError::new(
                 Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
-                format!("{}: {wrong_count} row(s) of {table} did not end as planned", spec.name),
+                format!("{}: {} row(s) of {table} did not end as planned", spec.name, wrong.count),
             )
-            .detail(phoenix_kit_mig_core::detail_lines(&wrong, wrong.len()))
+            .detail(phoenix_kit_mig_core::detail_lines(&wrong.lines, wrong.lines.len()))
             .hint(format!(
                 "Nothing was changed. {table} has trigger(s) of its own: {}. Their owner can disable one for the migration's transaction (BEGIN; ALTER TABLE {table} DISABLE TRIGGER {}; SELECT …; ALTER TABLE {table} ENABLE TRIGGER …; COMMIT;), then run it again.",
                 if triggers.is_empty() { "none enabled now".to_string() } else { triggers.iter().map(|n| quote_identifier(n)).collect::<Vec<_>>().join(", ") },
@@ -415,9 +453,23 @@ impl Staged<'_> {
     }
 
     /// Planned rows that do not hold their before-image with exactly the planned values:
-    /// (how many, one line each naming the row and the columns that differ).
+    /// (how many, one line each naming the row and the columns that differ). The columns are
+    /// read now: V107 up adds the one it writes during the run.
     fn compare_rows(&self, t: &Target) -> Result<(i64, Vec<String>), MigError> {
-        let columns = t.column_names(self.table);
+        let columns = Spi::connect(|c| {
+            c.select(
+                "SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = $1::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped",
+                Some(1),
+                &[t.qualified(self.table).as_str().into()],
+            )?
+            .first()
+            .get_one::<Vec<String>>()
+        })?
+        .unwrap_or_default();
+        if let Some((missing, _)) = self.writes.iter().find(|(c, _)| !columns.iter().any(|have| have == c)) {
+            return Ok((1, vec![format!("column {missing} of {} is gone", t.qualified(self.table))]));
+        }
         let mut differs = Sql::fixed("pg_catalog.concat_ws(', '");
         for column in &columns {
             differs.push(", CASE WHEN ");
@@ -430,8 +482,8 @@ impl Staged<'_> {
                 differs.ident(planned).push(")::text), 'NULL')) END");
             } else {
                 // Byte images: also for json, which has no equality, and for values that are
-                // equal but not the same (numeric 1.0 and 1.00).
-                // Cast to record: two bare row constructors would be compared column by column.
+                // equal but not the same (numeric 1.0 and 1.00). Cast to record: two bare row
+                // constructors would be compared column by column.
                 differs.push("NOT COALESCE(ROW(s.").ident(column).push(")::record OPERATOR(pg_catalog.*=) ROW((p.pk_before).").ident(column).push(")::record, false)");
                 differs.push(" THEN pg_catalog.format('%s changed', ").literal(Some(column)).push(") END");
             }
@@ -450,23 +502,94 @@ impl Staged<'_> {
     }
 }
 
+/// What the staged path found wrong: how many rows, and a line for each.
+#[derive(Default)]
+struct Wrong {
+    count: i64,
+    lines: Vec<String>,
+}
+
+impl Wrong {
+    fn add(&mut self, count: i64, lines: Vec<String>) {
+        self.count += count;
+        self.lines.extend(lines);
+    }
+
+    fn add_pair(&mut self, (count, lines): (i64, Vec<String>)) {
+        self.add(count, lines);
+    }
+}
+
+/// A temporary table of the caller's with the kept plan's name would be taken for it.
+fn refuse_a_stage_of_the_callers(table: &str) -> Result<(), MigError> {
+    let taken = Spi::connect(|c| c.select("SELECT pg_catalog.to_regclass('pg_temp.pk_mig_plan') IS NOT NULL", Some(1), &[])?.first().get_one::<bool>())?;
+    if taken == Some(true) {
+        return Err(MigError::new(
+            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "this session has a temporary table pk_mig_plan, the name the migration keeps its plan under".to_string(),
+        )
+        .detail(format!("{table} has triggers of its own, so the plan is kept for the verify step."))
+        .hint("Drop or rename the temporary table (DROP TABLE pg_temp.pk_mig_plan;), or run the migration in another session."));
+    }
+    Ok(())
+}
+
+/// The kept plan's oid and number of rows.
+fn stage_identity() -> Result<(Option<pg_sys::Oid>, Option<i64>), MigError> {
+    Ok(Spi::connect(|c| {
+        c.select("SELECT 'pg_temp.pk_mig_plan'::pg_catalog.regclass::pg_catalog.oid, (SELECT count(*) FROM pg_temp.pk_mig_plan)", Some(1), &[])?
+            .first()
+            .get_two::<pg_sys::Oid, i64>()
+    })?)
+}
+
+/// Whether a row's xmin lies in [$1, $2), the xids this run assigned, modulo 2^32 as xids wrap.
+fn push_written_since(sql: &mut Sql, alias: &'static str) {
+    sql.push("(((").push(alias).push(".xmin::text::bigint - $1 + 4294967296) % 4294967296) < (($2 - $1 + 4294967296) % 4294967296))");
+}
+
+/// How many rows of `relation` (aliased `alias`) this run wrote.
+fn count_written_since(relation: &Sql, alias: &'static str, xids: &[pgrx::datum::DatumWithOid]) -> Result<i64, MigError> {
+    let mut sql = Sql::fixed("SELECT count(*) FROM ");
+    sql.statement(relation).push(" ").push(alias).push(" WHERE ");
+    push_written_since(&mut sql, alias);
+    Spi::connect(|c| c.select(sql.as_str(), Some(1), xids)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
+}
+
+/// The relations to watch for after-trigger events left for COMMIT.
+fn deferrable_relations(t: &Target, spec: &Spec) -> Result<Vec<(pg_sys::Oid, String)>, MigError> {
+    let locked: Vec<String> = spec.locks.iter().map(|(table, _)| t.qualified(*table)).collect();
+    let sql = crate::sql::template!("deferrable_relations").render(&t.schema, &[]);
+    Ok(Spi::connect(|c| {
+        c.select(sql.as_str(), None, &[locked.into()])?
+            .map(|row| Ok::<_, pgrx::spi::Error>((row.get::<pg_sys::Oid>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default())))
+            .collect::<Result<Vec<_>, _>>()
+    })?)
+}
+
 fn count_rows(t: &Target, table: Table) -> Result<i64, MigError> {
     let mut sql = Sql::fixed("SELECT count(*) FROM ");
     sql.relation(&t.schema, table.name());
-    Spi::get_one::<i64>(sql.as_str())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
+    Spi::connect(|c| c.select(sql.as_str(), Some(1), &[])?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 
-/// Rows of `table` written since `first_xid` (by the staged UPDATE, its triggers, or their
-/// subtransactions) that are not in the plan. The table is locked against other writers, so
-/// every xid from `first_xid` on is this transaction's. Compared modulo 2^32, as xids wrap.
-fn written_beyond_plan(t: &Target, table: Table, first_xid: pg_sys::TransactionId, planned_table: bool) -> Result<(i64, Vec<String>), MigError> {
-    let mut sql = Sql::fixed("SELECT count(*), (array_agg(pg_catalog.format('uuid %s: written by something besides the migration (a trigger?)', s.uuid) ORDER BY s.uuid))[1:50] FROM ");
-    sql.relation(&t.schema, table.name());
-    sql.push(" s WHERE ((s.xmin::text::bigint - $1 + 4294967296) % 4294967296) < 2147483648");
-    if planned_table {
-        sql.push(" AND NOT EXISTS (SELECT 1 FROM pg_temp.pk_mig_plan p WHERE p.uuid = s.uuid)");
-    }
-    count_and_lines(&sql, &[i64::from(u32::from(first_xid)).into()])
+/// Rows of `table` this run wrote (by the staged UPDATE, its triggers, or their
+/// subtransactions) beyond the plan: rows not in it, and more than one row carrying a planned
+/// uuid (a copy of a planned row).
+fn written_beyond_plan(t: &Target, table: Table, xids: &[pgrx::datum::DatumWithOid], planned_table: bool) -> Result<(i64, Vec<String>), MigError> {
+    let mut sql = Sql::fixed(
+        "SELECT count(*) FILTER (WHERE NOT w.planned) + count(*) FILTER (WHERE w.planned) - count(DISTINCT w.uuid) FILTER (WHERE w.planned),
+                (array_agg(pg_catalog.format('uuid %s: written by something besides the migration (a trigger?)', w.uuid) ORDER BY w.uuid) FILTER (WHERE NOT w.planned))[1:50]
+                || CASE WHEN count(*) FILTER (WHERE w.planned) > count(DISTINCT w.uuid) FILTER (WHERE w.planned)
+                        THEN ARRAY['a planned row''s uuid was written to another row too (a copy made by a trigger?)'] ELSE '{}'::text[] END
+           FROM (SELECT s.uuid, ",
+    );
+    sql.push(if planned_table { "EXISTS (SELECT 1 FROM pg_temp.pk_mig_plan p WHERE p.uuid = s.uuid)" } else { "false" });
+    sql.push(" AS planned FROM ");
+    sql.relation(&t.schema, table.name()).push(" s WHERE ");
+    push_written_since(&mut sql, "s");
+    sql.push(") w");
+    count_and_lines(&sql, xids)
 }
 
 /// The first row of a `SELECT count, lines`: both read, a NULL count is an error; NULL lines

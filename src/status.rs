@@ -9,31 +9,30 @@ use crate::runner::{self, Migration};
 use crate::target::{Table, Target};
 use crate::{v107, v114};
 use pgrx::prelude::*;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::JsonB;
 use serde_json::{json, Map, Value};
 
 #[pg_extern(volatile, parallel_unsafe, security_invoker)]
 #[search_path(pg_catalog, pg_temp)]
-fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> JsonB {
-    let prefix = runner::require(prefix, "prefix");
-    let target = match Target::resolve(prefix, &[]) {
-        Ok(t) => t,
-        Err(e) => e.raise(),
-    };
+fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<JsonB, ErrorReport> {
+    let prefix = runner::require(prefix, "prefix")?;
+    let target = Target::resolve(prefix, &[])?;
     let version = match target.check_relation(Table::Kit) {
         Ok(()) => Some(guard::read_version(&target)),
         Err(_) => None,
     };
+    let event_triggers = runner::enabled_event_triggers()?;
     let mut migrations = Map::new();
-    migrations.insert(v107::Up::SPEC.name.into(), status_of::<v107::Up>(&target, &version));
-    migrations.insert(v107::Down::SPEC.name.into(), status_of::<v107::Down>(&target, &version));
-    migrations.insert(v114::Up::SPEC.name.into(), status_of::<v114::Up>(&target, &version));
-    migrations.insert(v114::Down::SPEC.name.into(), status_of::<v114::Down>(&target, &version));
-    JsonB(json!({
+    migrations.insert(v107::Up::SPEC.name.into(), status_of::<v107::Up>(&target, &version, &event_triggers));
+    migrations.insert(v107::Down::SPEC.name.into(), status_of::<v107::Down>(&target, &version, &event_triggers));
+    migrations.insert(v114::Up::SPEC.name.into(), status_of::<v114::Up>(&target, &version, &event_triggers));
+    migrations.insert(v114::Down::SPEC.name.into(), status_of::<v114::Down>(&target, &version, &event_triggers));
+    Ok(JsonB(json!({
         "schema": prefix,
         "version": version.as_ref().and_then(|v| v.as_ref().ok()),
         "migrations": migrations,
-    }))
+    })))
 }
 
 /// Everything that stops `M` now, in the order a run meets it, and what it would change.
@@ -65,7 +64,7 @@ pub fn blockers_and_pending<M: Migration>(target: &Target, version: &Option<Resu
     (blockers, Some(M::pending(&plan)))
 }
 
-fn status_of<M: Migration>(target: &Target, version: &Option<Result<i32, MigError>>) -> Value {
+fn status_of<M: Migration>(target: &Target, version: &Option<Result<i32, MigError>>, event_triggers: &[runner::EventTrigger]) -> Value {
     let spec = &M::SPEC;
     let (blockers, pending) = blockers_and_pending::<M>(target, version);
     json!({
@@ -75,7 +74,7 @@ fn status_of<M: Migration>(target: &Target, version: &Option<Result<i32, MigErro
         "pending": pending,
         "blockers": blockers.iter().map(MigError::to_json).collect::<Vec<_>>(),
         // They run after the verify step, on the migration's DDL or its stamp.
-        "event_triggers": spec.event_triggers().unwrap_or_else(|e| e.raise()),
+        "event_triggers": spec.event_triggers(event_triggers),
     })
 }
 

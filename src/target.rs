@@ -55,7 +55,6 @@ struct TableFacts {
     user_update_triggers: bool,
     deferred_triggers: Vec<String>,
     user_triggers: Vec<String>,
-    column_names: Vec<String>,
     /// `column<TAB>description` of every foreign key a column takes part in.
     foreign_keys: Vec<String>,
     /// `column<TAB>collation` of every column with a nondeterministic collation.
@@ -119,6 +118,13 @@ impl Target {
     /// (3F000 / 42P01 / 42809 / 55000 otherwise). Read-only, so `pk_migration_status` and
     /// `pk_migration_plan` use it on a standby.
     pub fn resolve(schema: &str, needs: &[Table]) -> MigResult<Target> {
+        // PostgreSQL cuts a longer identifier to its first 63 bytes: such a prefix would name
+        // another schema than the one given.
+        if schema.len() >= pg_sys::NAMEDATALEN as usize {
+            return Err(MigError::new(Code::ERRCODE_INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist"))
+                .detail(format!("A schema name has at most {} bytes; this one has {}.", pg_sys::NAMEDATALEN - 1, schema.len()))
+                .hint("Pass the schema that holds PhoenixKit's tables as prefix (the default is 'public')."));
+        }
         let (present, facts) = read_facts(schema);
         if !present {
             return Err(MigError::new(Code::ERRCODE_INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist"))
@@ -327,11 +333,6 @@ impl Target {
         self.table(table).map(|f| f.user_triggers.clone()).unwrap_or_default()
     }
 
-    /// Every column of the table, in order.
-    pub fn column_names(&self, table: Table) -> Vec<String> {
-        self.table(table).map(|f| f.column_names.clone()).unwrap_or_default()
-    }
-
     /// §11.1 and §11.3: what makes a table unusable for a migration that writes `written` and
     /// matches on `matched` — a foreign key on a column it rewrites (`fk_refused`), a
     /// nondeterministic collation on a column it matches or groups by, a stored generated
@@ -348,13 +349,16 @@ impl Target {
         let name = self.qualified(table);
         let split = |entry: &String| entry.split_once('\t').map(|(a, b)| (a.to_string(), b.to_string()));
         let mut blockers = Vec::new();
-        let fkeys: Vec<String> =
-            f.foreign_keys.iter().filter_map(split).filter(|(col, _)| fk_refused.contains(&col.as_str())).map(|(col, d)| format!("{d}, on column {col}")).collect();
+        let fkeys: Vec<(String, String)> = f.foreign_keys.iter().filter_map(split).filter(|(col, _)| fk_refused.contains(&col.as_str())).collect();
         if !fkeys.is_empty() {
+            let mut columns: Vec<&str> = fkeys.iter().map(|(col, _)| col.as_str()).collect();
+            columns.sort_unstable();
+            columns.dedup();
+            let fkeys: Vec<String> = fkeys.iter().map(|(col, d)| format!("{d}, on column {col}")).collect();
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{migration} rewrites {}, which {} foreign key(s) take part in", fk_refused.join(" and "), fkeys.len()),
+                    format!("{migration} rewrites {}, which {} foreign key(s) take part in", columns.join(" and "), fkeys.len()),
                 )
                 .detail(fkeys.join("\n"))
                 .hint(format!(
@@ -390,7 +394,7 @@ impl Target {
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{migration} would change stored generated columns of {name} that its plan does not show"),
+                    format!("{migration} would change generated columns of {name} that its plan does not show"),
                 )
                 .detail(generated.join("\n"))
                 .hint("Drop the generated column for the migration (or make it an ordinary column), then run it again and re-create it afterwards."),
@@ -457,7 +461,6 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 user_update_triggers: get_bool("user_update_triggers")?,
                 deferred_triggers: tuple.get_by_name::<Vec<String>, _>("deferred_triggers")?.unwrap_or_default(),
                 user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
-                column_names: tuple.get_by_name::<Vec<String>, _>("column_names")?.unwrap_or_default(),
                 foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
                 nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
                 generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),

@@ -48,7 +48,7 @@ fn existing_relation(t: &Target, name: &str) -> Option<Existing> {
     Spi::connect(|c| {
         let table = c
             .select(
-                template!("v107_index").render(&t.schema, &[]).as_str(),
+                t.render(template!("v107_index"), &[]).as_str(),
                 None,
                 &[t.schema.as_str().into(), name.into(), t.qualified(Table::Endpoints).as_str().into()],
             )?

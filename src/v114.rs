@@ -18,10 +18,12 @@ const LOCKS: &[(Table, &str)] = &[(Table::Settings, "SHARE ROW EXCLUSIVE")];
 const PRIVILEGES: &[(Table, &[Privilege])] =
     &[(Table::Settings, &[Privilege::Select, Privilege::Update]), (Table::Kit, &[Privilege::Owner])];
 
-// Keys are matched by LIKE, equality and grouping; key and module are rewritten, so no foreign
-// key may reach them (its ON UPDATE action would change or fail on another table).
+// Keys are matched by LIKE, equality and grouping. No foreign key may reach a column a
+// migration rewrites (its ON UPDATE action would change or fail on another table): key and
+// module for both directions (§11.1), and value_json, which the up rewrites too.
 const MATCHES: &[&str] = &["key", "module"];
-const REWRITTEN_KEYS: &[&str] = &["key", "module"];
+const UP_REWRITES: &[&str] = &["key", "module", "value_json"];
+const DOWN_REWRITES: &[&str] = &["key", "module"];
 
 pub struct Up;
 pub struct Down;
@@ -89,7 +91,7 @@ impl Migration for Up {
         rule: VersionRule { version: 114, direction: Direction::Up },
         locks: LOCKS,
         privileges: PRIVILEGES,
-        uses: &[TableUse { table: Table::Settings, writes: &["key", "module", "value_json"], matches: MATCHES, no_foreign_keys: REWRITTEN_KEYS }],
+        uses: &[TableUse { table: Table::Settings, writes: UP_REWRITES, matches: MATCHES, no_foreign_keys: UP_REWRITES }],
         ddl_tags: &["COMMENT"],
     };
     type Plan = UpPlan;
@@ -298,7 +300,7 @@ impl Migration for Down {
         rule: VersionRule { version: 114, direction: Direction::Down },
         locks: LOCKS,
         privileges: PRIVILEGES,
-        uses: &[TableUse { table: Table::Settings, writes: &["key"], matches: MATCHES, no_foreign_keys: REWRITTEN_KEYS }],
+        uses: &[TableUse { table: Table::Settings, writes: &["key"], matches: MATCHES, no_foreign_keys: DOWN_REWRITES }],
         ddl_tags: &["COMMENT"],
     };
     type Plan = DownPlan;

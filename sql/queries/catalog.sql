@@ -50,8 +50,6 @@ SELECT t.name AS table_name,
        -- step that finds a row changed beyond the plan.
        (SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) FROM pg_catalog.pg_trigger g
          WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D') AS user_triggers,
-       (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum)
-          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_names,
        -- Foreign keys in which a column takes part, on either side: "column<TAB>description".
        (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || pg_catalog.format('constraint %s of %s referencing %s (ON UPDATE %s)',
                    pg_catalog.quote_ident(k.conname), k.conrelid::pg_catalog.regclass, k.confrelid::pg_catalog.regclass,
@@ -65,7 +63,8 @@ SELECT t.name AS table_name,
        (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attnum)
           FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND NOT co.collisdeterministic) AS nondeterministic,
-       -- Stored generated columns and the columns they are computed from: "column<TAB>generated".
+       -- Generated columns (stored, or virtual on PostgreSQL 18) and the columns they are
+       -- computed from: "column<TAB>generated".
        (SELECT pg_catalog.array_agg(r.attname::text || E'\t' || g.attname::text ORDER BY g.attnum, r.attnum)
           FROM pg_catalog.pg_attribute g
           -- The generation expression is the column's default (pg_attrdef), which depends on
@@ -77,7 +76,7 @@ SELECT t.name AS table_name,
                                      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
                                      AND d.refobjsubid <> g.attnum AND d.refobjsubid > 0
           JOIN pg_catalog.pg_attribute r ON r.attrelid = c.oid AND r.attnum = d.refobjsubid
-         WHERE g.attrelid = c.oid AND g.attgenerated = 's' AND NOT g.attisdropped) AS generated_from,
+         WHERE g.attrelid = c.oid AND g.attgenerated <> '' AND NOT g.attisdropped) AS generated_from,
        CASE WHEN t.name = 'phoenix_kit' THEN pg_catalog.obj_description(c.oid, 'pg_class') END AS comment,
        EXISTS (SELECT 1 FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@) AS schema_present,
        COALESCE((SELECT pg_catalog.has_schema_privilege(s.oid, 'USAGE') FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@), false) AS schema_usage,

@@ -110,5 +110,108 @@ ALTER TABLE pk_tr.phoenix_kit_ai_endpoints ALTER COLUMN name TYPE text;
 SELECT r ->> 'indexes_created' AS created, r ->> 'version_after' AS version FROM pk_migrate_v107_up('pk_tr') r;
 SELECT r ->> 'indexes_created' AS created FROM pk_migrate_v107_up('pk_tr') r;
 
+-- §11.1 a foreign key on value_json, which V114 up rewrites: 55000 too.
+SELECT pg_temp.tr(113) AS fp \gset
+CREATE UNIQUE INDEX settings_value_json ON pk_tr.phoenix_kit_settings (value_json);
+CREATE TABLE public.pk_tr_ref (v jsonb REFERENCES pk_tr.phoenix_kit_settings (value_json) ON UPDATE CASCADE);
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+SELECT pk_migrate_v114_up('pk_tr');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+DROP TABLE public.pk_tr_ref;
+
+-- §1 a schema name is at most 63 bytes: a longer prefix names no schema, even when its first
+-- 63 bytes do (PostgreSQL would cut the identifier and act on that schema).
+SELECT pg_temp.tr(113) AS fp \gset
+CREATE SCHEMA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+SELECT pk_migration_status(repeat('a', 63) || 'X');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pk_migrate_v114_up(repeat('a', 63) || 'X');
+\echo :LAST_ERROR_SQLSTATE
+DROP SCHEMA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+-- §11.3 the staged path (a trigger of the user's) cannot be told a wrong plan: a trigger that
+-- rewrites the kept plan to match what it does to the row is 27000, nothing changed.
+SELECT pg_temp.tr(113) AS fp \gset
+CREATE FUNCTION pk_tr.forge() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.value_json := NEW.value_json || '{"forged": 1}';
+  UPDATE pg_temp.pk_mig_plan SET new_value_json = NEW.value_json WHERE uuid = NEW.uuid;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER forge BEFORE UPDATE ON pk_tr.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_tr.forge();
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+\set VERBOSITY terse
+SELECT pk_migrate_v114_up('pk_tr');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+
+-- A deferrable constraint trigger declared INITIALLY IMMEDIATE but deferred by the caller
+-- (SET CONSTRAINTS ALL DEFERRED) would change the rows at COMMIT, after the verify step: 27000.
+SELECT pg_temp.tr(113) AS fp \gset
+CREATE FUNCTION pk_tr.late() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE pk_tr.phoenix_kit_settings SET value_json = '{}' WHERE uuid = NEW.uuid; RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER late AFTER UPDATE OF key ON pk_tr.phoenix_kit_settings DEFERRABLE INITIALLY IMMEDIATE
+  FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION pk_tr.late();
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+BEGIN;
+SET CONSTRAINTS ALL DEFERRED;
+\set VERBOSITY terse
+SELECT pk_migrate_v114_up('pk_tr');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+
+-- V107 up: a trigger on the endpoints that deletes settings rows (which V107 only reads and
+-- locks): 27000, nothing changed.
+SELECT pg_temp.tr(106) AS fp \gset
+SELECT pg_temp.pk_fixture_setting('pk_tr', 'site_name', NULL, 'system', pg_temp.row_uuid(3), pg_temp.day(3)) IS NOT NULL AS added;
+CREATE FUNCTION pk_tr.purge() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN DELETE FROM pk_tr.phoenix_kit_settings WHERE key NOT LIKE 'integration:%'; RETURN NULL; END $$;
+CREATE TRIGGER purge AFTER UPDATE ON pk_tr.phoenix_kit_ai_endpoints FOR EACH STATEMENT EXECUTE FUNCTION pk_tr.purge();
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+\set VERBOSITY terse
+SELECT pk_migrate_v107_up('pk_tr');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+
+-- Without a unique uuid, a trigger that turns another row into a copy of a planned row: the
+-- copy is a row written beyond the plan, 27000.
+SELECT pg_temp.tr(113) AS fp \gset
+SELECT pg_temp.pk_fixture_setting('pk_tr', 'site_name', NULL, 'system', pg_temp.row_uuid(3), pg_temp.day(3)) IS NOT NULL AS added;
+ALTER TABLE pk_tr.phoenix_kit_settings DROP CONSTRAINT phoenix_kit_settings_pkey;
+DROP INDEX IF EXISTS pk_tr.phoenix_kit_settings_uuid_idx;
+DROP INDEX IF EXISTS pk_tr.phoenix_kit_settings_key_uidx;
+CREATE FUNCTION pk_tr.clone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE pk_tr.phoenix_kit_settings SET uuid = NEW.uuid, key = NEW.key, module = NEW.module, value_json = NEW.value_json,
+         value = NEW.value, date_added = NEW.date_added, date_updated = NEW.date_updated
+   WHERE key = 'site_name';
+  RETURN NULL;
+END $$;
+CREATE TRIGGER clone AFTER UPDATE ON pk_tr.phoenix_kit_settings FOR EACH ROW WHEN (pg_trigger_depth() = 0 AND OLD.key = 'integration:google')
+  EXECUTE FUNCTION pk_tr.clone();
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+\set VERBOSITY terse
+SELECT pk_migrate_v114_up('pk_tr');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+
+-- The staged path with a column named like its own aliases (s), and a temporary table of the
+-- caller's named like its kept plan: the first works, the second is refused plainly.
+SELECT pg_temp.tr(113) AS fp \gset
+ALTER TABLE pk_tr.phoenix_kit_settings ADD COLUMN s text, ADD COLUMN p text, ADD COLUMN pk_before text;
+CREATE FUNCTION pk_tr.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER noop BEFORE UPDATE ON pk_tr.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_tr.noop();
+CREATE TEMPORARY TABLE pk_mig_plan (mine int);
+SELECT pk_migrate_v114_up('pk_tr', dry_run => true);
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE pg_temp.pk_mig_plan;
+SELECT r ->> 'rows_rewritten' AS rewritten FROM pk_migrate_v114_up('pk_tr') r;
+
 DROP SCHEMA pk_tr CASCADE;
 DROP TABLE IF EXISTS public.pk_tr_ref;
