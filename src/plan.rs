@@ -88,13 +88,18 @@ fn blocked(relation: Table, e: &MigError) -> Step {
     Step { relation, action: "blocked", before: None, after: None, reason }
 }
 
-/// A schema step's or the stamp's reason, with the event triggers that fire on it after the
-/// verify step.
-fn with_event_triggers(statement: String, fired: &[String]) -> String {
+/// A schema step's or the stamp's reason, with the event triggers that fire on it (those of
+/// the stamp after the verify step).
+fn with_event_triggers(statement: String, enabled: &[runner::EventTrigger]) -> String {
+    let tag = ["ALTER TABLE", "CREATE INDEX", "DROP INDEX", "COMMENT"]
+        .into_iter()
+        .find(|tag| statement.replace("CREATE UNIQUE INDEX", "CREATE INDEX").starts_with(tag))
+        .unwrap_or("");
+    let fired = runner::fired_by(enabled, &[tag]);
     if fired.is_empty() {
         statement
     } else {
-        format!("{statement}; fires {} after the verify step", fired.join(", "))
+        format!("{statement}; fires {}", fired.join(", "))
     }
 }
 
@@ -115,7 +120,7 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     }
     let mut preview = None;
     if relation_errors.is_empty() {
-        let fired = spec.event_triggers(&runner::enabled_event_triggers()?);
+        let enabled = runner::enabled_event_triggers()?;
         for e in spec.table_blockers(t) {
             first.push(blocked(main_table, &e));
         }
@@ -129,7 +134,7 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                         action: "stamp",
                         before: Some(serde_json::json!({ "version": v }).to_string()),
                         after: Some(serde_json::json!({ "version": stamp }).to_string()),
-                        reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), &fired),
+                        reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), &enabled),
                     });
                 }
             }
@@ -142,7 +147,7 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                 first.push(blocked(main_table, e));
             }
             for (table, statement) in M::ddl(t, &plan) {
-                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement, &fired) });
+                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement, &enabled) });
             }
             preview = Some(M::preview_sql(t, &plan));
         }

@@ -54,6 +54,15 @@ pub struct EventTrigger {
     pub tags: Option<Vec<String>>,
 }
 
+/// Those of `enabled` that fire on a statement of one of these command tags.
+pub fn fired_by(enabled: &[EventTrigger], tags: &[&str]) -> Vec<String> {
+    enabled
+        .iter()
+        .filter(|e| e.tags.as_ref().is_none_or(|limited| limited.iter().any(|tag| tags.contains(&tag.as_str()))))
+        .map(|e| e.description.clone())
+        .collect()
+}
+
 /// Every enabled event trigger on DDL. Read-only SPI (select): status and the plan run in READ
 /// ONLY transactions and on standbys, and must not take a transaction id.
 pub fn enabled_event_triggers() -> Result<Vec<EventTrigger>, MigError> {
@@ -78,11 +87,7 @@ impl Spec {
     /// Those of `enabled` (`enabled_event_triggers`) that fire on this migration's DDL or
     /// COMMENT: they run after the verify step, so status and the plan name them.
     pub fn event_triggers(&self, enabled: &[EventTrigger]) -> Vec<String> {
-        enabled
-            .iter()
-            .filter(|e| e.tags.as_ref().is_none_or(|tags| tags.iter().any(|tag| self.ddl_tags.contains(&tag.as_str()))))
-            .map(|e| e.description.clone())
-            .collect()
+        fired_by(enabled, self.ddl_tags)
     }
 
     /// Every blocker that the tables' privileges, row-level security, foreign keys, collations
@@ -370,9 +375,9 @@ pub struct Staged<'a> {
 }
 
 impl Staged<'_> {
-    /// Runs the staged path; the kept plan is there until `finish`, so the migration can read
-    /// its counts from it.
-    pub fn run(&self, spec: &Spec, t: &Target) -> Result<(), MigError> {
+    /// Runs the staged path, then `summary` (which reads the migration's counts from the kept
+    /// plan, `pg_temp.pk_mig_plan`), then drops the kept plan.
+    pub fn run<R>(&self, spec: &Spec, t: &Target, summary: impl FnOnce() -> R) -> Result<R, MigError> {
         let table = t.qualified(self.table);
         refuse_a_stage_of_the_callers(&table)?;
         // The before-image as a value of the table's row type (`ROW(pk_src.*)`, not the bare
@@ -449,7 +454,10 @@ impl Staged<'_> {
                 triggers.first().map(|n| quote_identifier(n)).unwrap_or_else(|| "…".to_string()),
             )));
         }
-        Ok(())
+        let summary = summary();
+        // Dropped now: ON COMMIT DROP would keep it until the caller commits.
+        drop_stage()?;
+        Ok(summary)
     }
 
     /// Planned rows that do not hold their before-image with exactly the planned values:
@@ -494,11 +502,6 @@ impl Staged<'_> {
         sql.statement(&differs).push(" END AS differs FROM pg_temp.pk_mig_plan p LEFT JOIN ");
         sql.relation(&t.schema, self.table.name()).push(" s ON s.uuid = p.uuid) v");
         count_and_lines(&sql, &[])
-    }
-
-    /// The kept plan is dropped (ON COMMIT DROP would keep it until the caller commits).
-    pub fn finish(&self) -> Result<(), MigError> {
-        drop_stage()
     }
 }
 

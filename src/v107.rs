@@ -9,7 +9,6 @@ use crate::sql::{template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
 use phoenix_kit_mig_core::{detail_lines, UnpinnedEndpoint, V107DownOutcome, V107UpOutcome};
 use pgrx::prelude::*;
-use pgrx::JsonB;
 
 pub const NAME_INDEX: &str = "phoenix_kit_ai_endpoints_name_index";
 pub const UUID_INDEX: &str = "phoenix_kit_ai_endpoints_integration_uuid_index";
@@ -44,28 +43,43 @@ struct Existing {
     on_endpoints: bool,
 }
 
-fn existing_relation(t: &Target, name: &str) -> Option<Existing> {
-    Spi::connect(|c| {
-        let table = c
-            .select(
+/// What holds the names of V107's two indexes in the target schema, read in one statement.
+#[derive(Default)]
+struct Indexes {
+    name: Option<Existing>,
+    uuid: Option<Existing>,
+}
+
+impl Indexes {
+    fn read(t: &Target) -> Indexes {
+        Spi::connect(|c| {
+            let mut found = Indexes::default();
+            let rows = c.select(
                 t.render(template!("v107_index"), &[]).as_str(),
                 None,
-                &[t.schema.as_str().into(), name.into(), t.qualified(Table::Endpoints).as_str().into()],
-            )?
-            .first();
-        if table.is_empty() {
-            return Ok::<_, pgrx::spi::Error>(None);
-        }
-        let row = Row(&table);
-        Ok(Some(Existing {
-            definition: row.get::<String>("definition").unwrap_or_default(),
-            is_unique_lower_name: row.get::<bool>("is_unique_lower_name").unwrap_or(false),
-            is_uuid_index: row.get::<bool>("is_uuid_index").unwrap_or(false),
-            valid: row.get::<bool>("valid").unwrap_or(false),
-            on_endpoints: row.get::<bool>("on_endpoints").unwrap_or(false),
-        }))
-    })
-    .unwrap_or_else(|e| MigError::from(e).raise())
+                &[t.schema.as_str().into(), vec![NAME_INDEX, UUID_INDEX].into(), t.qualified(Table::Endpoints).as_str().into()],
+            )?;
+            for row in rows {
+                let existing = Existing {
+                    definition: row.get_by_name::<String, _>("definition")?.unwrap_or_default(),
+                    is_unique_lower_name: row.get_by_name::<bool, _>("is_unique_lower_name")?.unwrap_or(false),
+                    is_uuid_index: row.get_by_name::<bool, _>("is_uuid_index")?.unwrap_or(false),
+                    valid: row.get_by_name::<bool, _>("valid")?.unwrap_or(false),
+                    on_endpoints: row.get_by_name::<bool, _>("on_endpoints")?.unwrap_or(false),
+                };
+                match row.get_by_name::<String, _>("relname")?.as_deref() {
+                    Some(NAME_INDEX) => found.name = Some(existing),
+                    _ => found.uuid = Some(existing),
+                }
+            }
+            Ok::<_, pgrx::spi::Error>(found)
+        })
+        .unwrap_or_else(|e| MigError::from(e).raise())
+    }
+
+    fn get(&self, name: &str) -> Option<&Existing> {
+        if name == NAME_INDEX { self.name.as_ref() } else { self.uuid.as_ref() }
+    }
 }
 
 fn column_type(t: &Target) -> Option<String> {
@@ -137,6 +151,8 @@ pub struct UpPlan {
     /// The leading blockers that concern single rows (the preview shows them row by row).
     pub row_blockers: usize,
     pub staged: bool,
+    /// What holds the names of V107's indexes (under the run's lock this cannot change).
+    indexes: Indexes,
 }
 
 impl Migration for Up {
@@ -190,7 +206,8 @@ impl Migration for Up {
         // Duplicate names are not looked for here: a run's unique index build finds them
         // (apply), and only then are they listed, so the run does not pay a pass for them.
         let row_blockers = 0;
-        if let Some(existing) = existing_relation(t, NAME_INDEX) {
+        let indexes = Indexes::read(t);
+        if let Some(existing) = &indexes.name {
             if !existing.is_unique_lower_name {
                 blockers.push(
                     MigError::new(
@@ -205,7 +222,7 @@ impl Migration for Up {
                 );
             }
         }
-        if let Some(existing) = existing_relation(t, UUID_INDEX).filter(|e| !e.is_uuid_index) {
+        if let Some(existing) = indexes.uuid.as_ref().filter(|e| !e.is_uuid_index) {
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -259,7 +276,7 @@ impl Migration for Up {
         if staged {
             blockers.extend(runner::staging_blocker(t, Table::Endpoints, Self::SPEC.name));
         }
-        UpPlan { column_exists, pins: None, blockers, row_blockers, staged }
+        UpPlan { column_exists, pins: None, blockers, row_blockers, staged, indexes }
     }
 
     fn blockers(plan: &UpPlan) -> &[MigError] {
@@ -288,7 +305,7 @@ impl Migration for Up {
             steps.push((Table::Endpoints, format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")));
         }
         for (name, key, unique) in INDEXES {
-            if existing_relation(t, name).is_none() {
+            if plan.indexes.get(name).is_none() {
                 steps.push((Table::Endpoints, create_index_sql(t, name, key, unique)));
             }
         }
@@ -336,10 +353,7 @@ impl Migration for Up {
                 writes: &[("integration_uuid", "integration")],
                 label: "pg_catalog.format('endpoint %s', p.uuid)",
             };
-            staged.run(&Self::SPEC, t).or_raise();
-            let checked = read(t.render(template!("v107_up_verify_staged"), &[]));
-            staged.finish().or_raise();
-            checked
+            staged.run(&Self::SPEC, t, || read(t.render(template!("v107_up_verify_staged"), &[]))).or_raise()
         } else {
             read(t.render(template!("v107_up_apply"), &[(Hole::Plan, Fill::Statement(&plan_sql))]))
         };
@@ -347,7 +361,7 @@ impl Migration for Up {
         // Indexes after the backfill: the UPDATE wrote no entries into them.
         for (name, key, unique) in INDEXES {
             // A same-named relation of another shape was refused by the plan.
-            if existing_relation(t, name).is_none() {
+            if plan.indexes.get(name).is_none() {
                 let create = create_index_sql(t, name, key, unique);
                 if unique {
                     create_unique_index(t, &create);
@@ -386,8 +400,9 @@ impl Migration for Up {
         if column_type(t).as_deref() != Some("uuid") {
             missing.push(format!("column {endpoints}.integration_uuid of type uuid"));
         }
+        let indexes = Indexes::read(t);
         for name in [UUID_INDEX, NAME_INDEX] {
-            match existing_relation(t, name) {
+            match indexes.get(name) {
                 Some(e) if e.valid && (if name == NAME_INDEX { e.is_unique_lower_name } else { e.is_uuid_index }) => {}
                 _ => missing.push(format!("index {}.{name}, valid", t.quoted_schema())),
             }
@@ -400,10 +415,10 @@ impl Migration for Up {
             .detail(missing.join("\n"))
             .hint("Something besides the migration (an event trigger?) changed the schema; nothing was changed. Fix it, then run pk_migrate_v107_up again."));
         }
-        let unpinned = Spi::get_one::<JsonB>(t.render(template!("v107_up_unpinned"), &[]).as_str())?
-            .ok_or_else(|| MigError::internal("the list of unpinned endpoints was NULL"))?;
-        outcome.left_unpinned = serde_json::from_value::<Vec<UnpinnedEndpoint>>(unpinned.0)
-            .map_err(|e| MigError::internal(format!("the list of unpinned endpoints could not be read: {e}")))?;
+        outcome.left_unpinned = Spi::connect(|c| {
+            let table = c.select(t.render(template!("v107_up_unpinned"), &[]).as_str(), None, &[])?.first();
+            Ok::<_, pgrx::spi::Error>(Row(&table).json::<Vec<UnpinnedEndpoint>>("left_unpinned"))
+        })?;
         let left = outcome.left_unpinned.len();
         if left > 0 {
             pgrx::notice!("phoenix_kit_mig: v107_up: {left} endpoint(s) left unpinned; re-pick their integration in the endpoint form");
@@ -434,6 +449,7 @@ pub struct DownPlan {
     pub column_exists: bool,
     pub pins: i64,
     pub blockers: Vec<MigError>,
+    indexes: Indexes,
 }
 
 impl Migration for Down {
@@ -454,7 +470,7 @@ impl Migration for Down {
     /// error, whose "use CASCADE" advice the caller cannot follow through this function.
     fn plan(t: &Target) -> DownPlan {
         if column_type(t).is_none() {
-            return DownPlan { column_exists: false, pins: 0, blockers: Vec::new() };
+            return DownPlan { column_exists: false, pins: 0, blockers: Vec::new(), indexes: Indexes::read(t) };
         }
         let endpoints = t.qualified(Table::Endpoints);
         let (count, objects) = count_lines(
@@ -480,7 +496,7 @@ impl Migration for Down {
         })
         .expect("count pins")
         .unwrap_or(0);
-        DownPlan { column_exists: true, pins, blockers }
+        DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
     }
 
     fn blockers(plan: &DownPlan) -> &[MigError] {
@@ -503,7 +519,7 @@ impl Migration for Down {
         let endpoints = t.qualified(Table::Endpoints);
         let mut steps: Vec<(Table, String)> = [NAME_INDEX, UUID_INDEX]
             .into_iter()
-            .filter(|name| existing_relation(t, name).is_some_and(|e| e.on_endpoints))
+            .filter(|name| plan.indexes.get(name).is_some_and(|e| e.on_endpoints))
             .map(|name| (Table::Endpoints, format!("DROP INDEX {}.{name}", t.quoted_schema())))
             .collect();
         if plan.column_exists {
@@ -518,7 +534,7 @@ impl Migration for Down {
         let mut outcome = V107DownOutcome::default();
         for name in [NAME_INDEX, UUID_INDEX] {
             // Only our own indexes on endpoints: a same-named relation elsewhere is not V107's.
-            let ours = existing_relation(t, name).is_some_and(|e| e.on_endpoints);
+            let ours = plan.indexes.get(name).is_some_and(|e| e.on_endpoints);
             if ours {
                 Spi::run(&format!("DROP INDEX {schema}.{}", pgrx::spi::quote_identifier(name))).expect("DROP INDEX");
                 outcome.dropped.push(name.to_string());
@@ -539,8 +555,9 @@ impl Migration for Down {
         if column_type(t).is_some() {
             left.push(format!("column {endpoints}.integration_uuid"));
         }
+        let indexes = Indexes::read(t);
         for name in [NAME_INDEX, UUID_INDEX] {
-            if existing_relation(t, name).is_some_and(|e| e.on_endpoints) {
+            if indexes.get(name).is_some_and(|e| e.on_endpoints) {
                 left.push(format!("index {}.{name}", t.quoted_schema()));
             }
         }

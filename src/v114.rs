@@ -230,13 +230,15 @@ impl Migration for Up {
                 writes: &[("key", "new_key"), ("module", "new_module"), ("value_json", "new_value_json")],
                 label: "pg_catalog.format('uuid %s, key %s', p.uuid, p.old_key)",
             };
-            staged.run(&Self::SPEC, t).or_raise();
-            let planned = Spi::connect(|c| {
-                let table = c.select(t.render(template!("v114_up_verify_staged"), &[]).as_str(), None, &[])?.first();
-                Ok::<_, pgrx::spi::Error>(Row(&table).count("planned"))
-            })
-            .or_raise();
-            staged.finish().or_raise();
+            let planned = staged
+                .run(&Self::SPEC, t, || {
+                    Spi::connect(|c| {
+                        let table = c.select(t.render(template!("v114_up_verify_staged"), &[]).as_str(), None, &[])?.first();
+                        Ok::<_, pgrx::spi::Error>(Row(&table).count("planned"))
+                    })
+                    .or_raise()
+                })
+                .or_raise();
             return (planned, 0, Vec::new());
         }
         let rewritten = Spi::connect_mut(|c| {
@@ -414,10 +416,7 @@ impl Migration for Down {
                 writes: &[("key", "new_key")],
                 label: "pg_catalog.format('uuid %s', p.uuid)",
             };
-            staged.run(&Self::SPEC, t).or_raise();
-            let checked = read(t.render(template!("v114_down_verify_staged"), &[]));
-            staged.finish().or_raise();
-            return checked;
+            return staged.run(&Self::SPEC, t, || read(t.render(template!("v114_down_verify_staged"), &[]))).or_raise();
         }
         // A nested loop of TID lookups is what this statement needs; the function's own
         // enable_nestloop = off (and this change) end with the call.

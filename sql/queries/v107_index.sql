@@ -1,7 +1,8 @@
--- V107 up/down: the relation of the target schema that has the name of one of V107's indexes,
--- and what it is. Read-only.
---   $1 the schema, $2 the index name, $3 the endpoints table (schema-qualified, quoted)
-SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
+-- V107 up/down: the relations of the target schema that have the names of V107's indexes,
+-- and what each is. Read-only.
+--   $1 the schema, $2 the index names, $3 the endpoints table (schema-qualified, quoted)
+SELECT c.relname::text AS relname,
+       CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
                  || CASE WHEN NOT (i.indisvalid AND i.indisready) THEN ' (INVALID: left by a failed CREATE INDEX CONCURRENTLY)' ELSE '' END
             ELSE 'a relation of kind ' || quote_literal(c.relkind::text) || ', not an index' END AS definition,
        -- A valid, unique, non-partial btree on lower(name) of the endpoints; PostgreSQL writes the
@@ -19,4 +20,4 @@ SELECT CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_index i ON i.indexrelid = c.oid
   LEFT JOIN pg_am am ON am.oid = c.relam
- WHERE n.nspname = $1 AND c.relname = $2
+ WHERE n.nspname = $1 AND c.relname = ANY ($2::text[])

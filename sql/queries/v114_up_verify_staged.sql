@@ -1,4 +1,3 @@
 -- V114 up, staged: the rows of the kept plan, once the staged path has compared each with the
 -- table (whole rows) and found them as planned.
-SELECT count(*) AS planned, 0::bigint AS wrong, NULL::text[] AS wrong_rows
-  FROM pg_temp.pk_mig_plan p
+SELECT count(*) AS planned FROM pg_temp.pk_mig_plan p

@@ -213,5 +213,17 @@ SELECT pk_migrate_v114_up('pk_tr', dry_run => true);
 DROP TABLE pg_temp.pk_mig_plan;
 SELECT r ->> 'rows_rewritten' AS rewritten FROM pk_migrate_v114_up('pk_tr') r;
 
+-- §11.3 event triggers that fire on the migration's DDL or its COMMENT run after the verify
+-- step: status lists them and the plan names them on the steps they fire on.
+SELECT pg_temp.tr(106) AS fp \gset
+CREATE FUNCTION pk_tr.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER pk_tr_on_comment ON ddl_command_end WHEN TAG IN ('COMMENT') EXECUTE FUNCTION pk_tr.on_ddl();
+CREATE EVENT TRIGGER pk_tr_on_index ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION pk_tr.on_ddl();
+SELECT m.key AS migration, m.value -> 'event_triggers' AS event_triggers
+  FROM jsonb_each(pk_migration_status('pk_tr') -> 'migrations') m ORDER BY 1;
+SELECT action, reason FROM pk_migration_plan('v107_up', 'pk_tr') WHERE action IN ('ddl', 'stamp');
+DROP EVENT TRIGGER pk_tr_on_comment;
+DROP EVENT TRIGGER pk_tr_on_index;
+
 DROP SCHEMA pk_tr CASCADE;
 DROP TABLE IF EXISTS public.pk_tr_ref;
