@@ -11,7 +11,9 @@
 #   - privileges: no EXECUTE -> 42501; EXECUTE without table privileges -> 42501; SELECT only
 #     -> 42501; every DML privilege but not the owner -> 42501 at the owner-only step; each
 #     with nothing changed; a non-superuser owner with EXECUTE can migrate; parse and status
-#     are callable by a plain role.
+#     are callable by a plain role;
+#   - a schema name crafted by a non-superuser (template holes, quotes, comment openers) and
+#     checked by a superuser's status and plan names exactly her schema and runs nothing of hers.
 . "$(dirname "$0")/lib.sh"
 
 canary=${REL_PREFIX}canary
@@ -221,5 +223,39 @@ PGUSER=$r_owner qfx "SELECT pg_temp.pk_fixture('$own', 106); SELECT pg_temp.pk_f
 is "$(PGUSER=$r_owner q "SELECT concat_ws(',', pk_migrate_v107_up('$own') ->> 'version_after', pk_migrate_v114_up('$own', force => true) ->> 'rows_rewritten',
                                              pk_migrate_v114_down('$own') ->> 'rows_rewritten', pk_migrate_v107_down('$own', force => true) ->> 'version_after')" 2>/dev/null)" \
   "107,8,8,113" "a non-superuser that owns the tables and was granted EXECUTE runs all four migrations"
+
+# A schema name crafted by a role that may create schemas, checked by a superuser's status and
+# plan calls (§1): every statement names exactly her schema, and nothing of hers runs. Each name
+# holds a template hole, quotes, a comment opener or a newline; beside them she prepares what a
+# statement rewritten by text substitution would reach: a schema ".x s, --" whose view x calls
+# her function, which would make her a superuser and log the call.
+mallory=${REL_PREFIX}mallory
+drop_mallory() { q "SET client_min_messages = warning; DROP OWNED BY $mallory CASCADE; DROP ROLE IF EXISTS $mallory" >/dev/null 2>&1 || true; }
+drop_mallory
+on_exit drop_mallory
+q "CREATE ROLE $mallory LOGIN; GRANT CREATE ON DATABASE \"$PGDATABASE\" TO $mallory" >/dev/null
+PGUSER=$mallory q "CREATE SCHEMA ${mallory}_own;
+  CREATE TABLE ${mallory}_own.calls (by name);
+  CREATE FUNCTION ${mallory}_own.pwn() RETURNS int LANGUAGE plpgsql AS \$\$
+  BEGIN
+    INSERT INTO ${mallory}_own.calls VALUES (current_user);
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN EXECUTE 'ALTER ROLE $mallory SUPERUSER'; END IF;
+    RETURN 1;
+  END \$\$;
+  CREATE SCHEMA \".x s, --\";
+  CREATE VIEW \".x s, --\".x AS SELECT NULL::uuid AS uuid, 'integration:a:b'::varchar AS key, NULL::varchar AS module,
+         NULL::jsonb AS value_json, ${mallory}_own.pwn() AS pwned;" >/dev/null
+crafted=('.x s, --@kit@' 'a@plan@b' '@endpoints@") x --' "x\"; SELECT ${mallory}_own.pwn(); --@settings@"
+         "$(printf '@candidates@\n; SELECT 1 --')" '*/@unpinned@/*' '$1@key_max@$q$')
+for name in "${crafted[@]}"; do
+  lit=${name//\'/\'\'}
+  PGUSER=$mallory qfx "SELECT pg_temp.pk_fixture('$lit', 106); SELECT pg_temp.pk_fixture_sample('$lit')" >/dev/null
+  got=$(q "SELECT (pk_migration_status('$lit') ->> 'schema') = '$lit' AND (pk_migration_status('$lit') ->> 'version') = '106'
+              AND (SELECT count(*) FROM pk_migration_plan('v107_up', '$lit') WHERE action = 'pin') > 0
+              AND (SELECT count(*) FROM pk_migration_plan('v114_up', '$lit')) > 0" 2>&1)
+  is "$got" t "a superuser's status and plan of the crafted schema $(printf %q "$name") name exactly that schema"
+done
+is "$(q "SELECT rolsuper FROM pg_roles WHERE rolname = '$mallory'")" f "... and the role that crafted the names did not become a superuser"
+is "$(q "SELECT count(*) FROM ${mallory}_own.calls")" 0 "... and none of her code ran"
 
 done_testing
