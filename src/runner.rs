@@ -44,7 +44,8 @@ pub struct Spec {
     pub privileges: &'static [(Table, &'static [Privilege])],
     /// What it does with each table's columns (§11.1, §11.3).
     pub uses: &'static [TableUse],
-    /// The command tags of its schema statements and stamp, for the event triggers they fire.
+    /// The command tags of its schema statements and stamp, for the event triggers they fire;
+    /// with user triggers on the table also those of its kept plan (a temporary table).
     pub ddl_tags: &'static [&'static str],
 }
 
@@ -386,9 +387,19 @@ impl Staged<'_> {
         stage.relation(&t.schema, self.table.name()).push(" AS pk_before FROM (");
         stage.statement(self.stage).push(") p JOIN ");
         stage.relation(&t.schema, self.table.name()).push(" pk_src ON pk_src.ctid = p.row_id");
-        Spi::run(stage.as_str())?;
-        let plan_before = stage_identity()?;
         let rows_before = spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect::<Result<Vec<_>, _>>()?;
+        // Kept in a subtransaction of its own too: an event trigger on the CREATE TABLE AS runs
+        // inside it, so whatever it writes carries xids from this one on.
+        let staged = subtransaction(
+            std::panic::AssertUnwindSafe(|| {
+                Spi::run(stage.as_str()).or_raise();
+                // SAFETY: reads the current (sub)transaction's xid (creating a table assigns one).
+                unsafe { pg_sys::GetCurrentTransactionIdIfAny() }
+            }),
+            true,
+        );
+        let stage_xid = staged.unwrap_or_else(|error| error.rethrow());
+        let plan_before = stage_identity()?;
         let watched = deferrable_relations(t, spec)?;
         // SAFETY: asks the after-trigger queue of this transaction about a relation.
         let pending_before: Vec<bool> = watched.iter().map(|(oid, _)| unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) }).collect();
@@ -414,20 +425,25 @@ impl Staged<'_> {
         // SAFETY: reads the shared xid counter. Every xid from `first_xid` up to it is this
         // transaction's on the locked tables (no other writer holds their lock).
         let next_xid = unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF;
-        let xids: [pgrx::datum::DatumWithOid; 2] = [i64::from(u32::from(first_xid)).into(), (next_xid as i64).into()];
+        let xids = |from: pg_sys::TransactionId| -> [pgrx::datum::DatumWithOid<'static>; 2] {
+            [i64::from(u32::from(from)).into(), (next_xid as i64).into()]
+        };
         let wrote = first_xid != pg_sys::TransactionId::INVALID;
+        // Rows of the tables are judged from the stage's xid on (an event trigger on its
+        // CREATE TABLE AS included); the kept plan from the UPDATE's.
+        let since_stage = if stage_xid != pg_sys::TransactionId::INVALID { stage_xid } else { first_xid };
 
         let mut wrong = Wrong::default();
         // The kept plan is what the comparison trusts: a trigger may not have touched it.
         let plan_after = stage_identity()?;
-        let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids)? } else { 0 };
+        let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids(first_xid))? } else { 0 };
         if plan_after != plan_before || forged > 0 {
             wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) was changed while the migration ran".into()]);
         }
         wrong.add_pair(self.compare_rows(t)?);
         for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
-            if wrote {
-                wrong.add_pair(written_beyond_plan(t, *locked, &xids, *locked == self.table)?);
+            if wrote || since_stage != pg_sys::TransactionId::INVALID {
+                wrong.add_pair(written_beyond_plan(t, *locked, &xids(since_stage), *locked == self.table)?);
             }
             let after = count_rows(t, *locked)?;
             if after != *before {

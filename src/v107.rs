@@ -171,7 +171,7 @@ impl Migration for Up {
             TableUse { table: Table::Endpoints, writes: &["integration_uuid"], matches: &["name", "provider"], no_foreign_keys: &[] },
             TableUse { table: Table::Settings, writes: &[], matches: &["key"], no_foreign_keys: &[] },
         ],
-        ddl_tags: &["ALTER TABLE", "CREATE INDEX", "COMMENT"],
+        ddl_tags: &["ALTER TABLE", "CREATE INDEX", "COMMENT", "CREATE TABLE AS", "DROP TABLE"],
     };
     type Plan = UpPlan;
     type Applied = (V107UpOutcome, i64, Vec<String>);

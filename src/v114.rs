@@ -92,7 +92,7 @@ impl Migration for Up {
         locks: LOCKS,
         privileges: PRIVILEGES,
         uses: &[TableUse { table: Table::Settings, writes: UP_REWRITES, matches: MATCHES, no_foreign_keys: UP_REWRITES }],
-        ddl_tags: &["COMMENT"],
+        ddl_tags: &["COMMENT", "CREATE TABLE AS", "DROP TABLE"],
     };
     type Plan = UpPlan;
     type Applied = (i64, i64, Vec<String>);
@@ -303,7 +303,7 @@ impl Migration for Down {
         locks: LOCKS,
         privileges: PRIVILEGES,
         uses: &[TableUse { table: Table::Settings, writes: &["key"], matches: MATCHES, no_foreign_keys: DOWN_REWRITES }],
-        ddl_tags: &["COMMENT"],
+        ddl_tags: &["COMMENT", "CREATE TABLE AS", "DROP TABLE"],
     };
     type Plan = DownPlan;
     type Applied = (V114DownOutcome, i64, Vec<String>);

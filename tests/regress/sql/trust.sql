@@ -225,5 +225,23 @@ SELECT action, reason FROM pk_migration_plan('v107_up', 'pk_tr') WHERE action IN
 DROP EVENT TRIGGER pk_tr_on_comment;
 DROP EVENT TRIGGER pk_tr_on_index;
 
+-- An event trigger on the staged path's own temporary table (CREATE TABLE AS) that changes a
+-- row the migration does not write: that row was written during the run, 27000.
+SELECT pg_temp.tr(113) AS fp \gset
+SELECT pg_temp.pk_fixture_setting('pk_tr', 'site_name', NULL, 'system', pg_temp.row_uuid(3), pg_temp.day(3)) IS NOT NULL AS added;
+CREATE FUNCTION pk_tr.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER noop BEFORE UPDATE ON pk_tr.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_tr.noop();
+CREATE FUNCTION pk_tr.on_stage() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE pk_tr.phoenix_kit_settings SET value = 'changed' WHERE key = 'site_name'; END $$;
+CREATE EVENT TRIGGER pk_tr_on_stage ON ddl_command_end WHEN TAG IN ('CREATE TABLE AS') EXECUTE FUNCTION pk_tr.on_stage();
+SELECT pk_migration_status('pk_tr') #> '{migrations,v114_up,event_triggers}' AS listed;
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+\set VERBOSITY terse
+SELECT pk_migrate_v114_up('pk_tr');
+\set VERBOSITY default
+\echo :LAST_ERROR_SQLSTATE
+DROP EVENT TRIGGER pk_tr_on_stage;
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+
 DROP SCHEMA pk_tr CASCADE;
 DROP TABLE IF EXISTS public.pk_tr_ref;
