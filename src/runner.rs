@@ -45,7 +45,7 @@ pub struct Spec {
     /// What it does with each table's columns (§11.1, §11.3).
     pub uses: &'static [TableUse],
     /// The command tags of its schema statements and stamp, for the event triggers they fire;
-    /// with user triggers on the table also those of its kept plan (a temporary table).
+    /// on the staged path also those of its kept plan (a temporary table).
     pub ddl_tags: &'static [&'static str],
 }
 
@@ -240,33 +240,20 @@ pub fn not_as_planned(spec: &Spec, t: &Target, table: Table, wrong: i64, lines: 
     .hint("Something besides the migration changed or skipped these rows (a trigger, a rule, a column type); nothing was changed. Disable or fix it for the migration, then run it again.")
 }
 
-/// With user triggers on a table, a staged plan is applied and deferrable constraint
-/// triggers are fired now, so the verify step sees everything they do; they are deferred
-/// again afterwards, as they were declared.
-pub fn fire_deferred_triggers(t: &Target, table: Table) -> Vec<String> {
-    let names = t.deferrable_constraint_triggers(table);
-    if !names.is_empty() {
-        Spi::run(&format!("SET CONSTRAINTS {} IMMEDIATE", names.join(", "))).or_raise();
+/// What stops the staged path before anything changes: it keeps the plan in a temporary table,
+/// which needs TEMPORARY on the database (PUBLIC has it by default). 42501 up front.
+pub fn staging_blockers(t: &Target, table: Table, migration: &str) -> Vec<MigError> {
+    let mut blockers = Vec::new();
+    if !t.temp_allowed() {
+        blockers.push(
+            MigError::new(
+                Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                format!("{migration} needs TEMPORARY on this database: {} runs code of its users on UPDATE, so the plan is kept for the verify step", t.qualified(table)),
+            )
+            .hint("GRANT TEMPORARY ON DATABASE … TO the role that runs the migration, or disable the table's triggers for the migration."),
+        );
     }
-    names
-}
-
-pub fn restore_deferred_triggers(names: &[String]) {
-    if !names.is_empty() {
-        Spi::run(&format!("SET CONSTRAINTS {} DEFERRED", names.join(", "))).or_raise();
-    }
-}
-
-/// With user triggers on the table the plan is kept in a temporary table for the verify step,
-/// which needs TEMPORARY on the database (PUBLIC has it by default): 42501 up front otherwise.
-pub fn staging_blocker(t: &Target, table: Table, migration: &str) -> Option<MigError> {
-    (!t.temp_allowed()).then(|| {
-        MigError::new(
-            Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!("{migration} needs TEMPORARY on this database: {} has triggers of its own, so the plan is kept for the verify step", t.qualified(table)),
-        )
-        .hint("GRANT TEMPORARY ON DATABASE … TO the role that runs the migration, or disable the table's triggers for the migration.")
-    })
+    blockers
 }
 
 /// Drops the staged plan of a run with user triggers (ON COMMIT DROP would keep it until the
@@ -356,12 +343,14 @@ pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) ->
     Err(error)
 }
 
-/// The staged path, written once for every migration: with user triggers on the table a run
-/// cannot trust what its UPDATE wrote, so the plan is kept with each row's before-image, applied
-/// in a subtransaction of its own (its rows then carry that subtransaction's xid), deferred
-/// constraint triggers are fired, and the table is compared with the plan, whole rows at a
-/// time (§11.3): every planned row holds its before-image with exactly the planned values,
-/// every other row of the locked tables is unchanged. Temporary: dropped before it returns.
+/// The staged path, written once for every migration: when an UPDATE of the table runs code of
+/// its users a run cannot trust what its UPDATE wrote, so the plan is kept with each row's
+/// before-image, applied in a subtransaction of its own (everything written from then on
+/// carries its xids or its children's), and the table is compared with the plan, whole rows at
+/// a time (§11.3): every planned row holds its before-image with exactly the planned values,
+/// every other row of the locked tables is unchanged, neither the kept plan nor the tables'
+/// definitions changed, and no deferred trigger event is left for COMMIT. Temporary: dropped
+/// before it returns.
 pub struct Staged<'a> {
     pub table: Table,
     /// `SELECT` over the plan, one row per row to write: `row_id` (its ctid), `uuid`, and the
@@ -400,16 +389,23 @@ impl Staged<'_> {
         );
         let stage_xid = staged.unwrap_or_else(|error| error.rethrow());
         let plan_before = stage_identity()?;
-        let watched = deferrable_relations(t, spec)?;
-        // SAFETY: asks the after-trigger queue of this transaction about a relation.
-        let pending_before: Vec<bool> = watched.iter().map(|(oid, _)| unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) }).collect();
+        // Deferred trigger events would run at COMMIT, after the verify step: the caller's own,
+        // pending already, are refused here; any the run leaves behind, after it.
+        let pending = pending_deferred_events(t, spec)?;
+        if !pending.is_empty() {
+            drop_stage()?;
+            return Err(MigError::new(
+                Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("{}: deferred trigger events of this transaction are pending on {}", spec.name, pending.join(", ")),
+            )
+            .detail("They would run at COMMIT, after the migration's verify step, and could change the rows it verified.")
+            .hint("Run SET CONSTRAINTS ALL IMMEDIATE before the migration (its events fire at once), or run it in a transaction of its own."));
+        }
         // In a subtransaction of its own, so every row the UPDATE and its triggers write carries
         // xids from here on: the rows written beyond the plan can be found by their xmin.
         let applied = subtransaction(
             std::panic::AssertUnwindSafe(|| {
                 Spi::run(self.apply.as_str()).or_raise();
-                let deferred = fire_deferred_triggers(t, self.table);
-                restore_deferred_triggers(&deferred);
                 // SAFETY: reads the current (sub)transaction's xid; invalid when it wrote nothing.
                 unsafe { pg_sys::GetCurrentTransactionIdIfAny() }
             }),
@@ -437,8 +433,9 @@ impl Staged<'_> {
         // The kept plan is what the comparison trusts: a trigger may not have touched it.
         let plan_after = stage_identity()?;
         let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids(first_xid))? } else { 0 };
-        if plan_after != plan_before || forged > 0 {
-            wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) was changed while the migration ran".into()]);
+        let redefined = if wrote { definitions_written_since(t, spec, first_xid, next_xid)? } else { 0 };
+        if plan_after != plan_before || forged > 0 || redefined > 0 {
+            wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) or a table's definition was changed while the migration ran".into()]);
         }
         wrong.add_pair(self.compare_rows(t)?);
         for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
@@ -450,11 +447,9 @@ impl Staged<'_> {
                 wrong.add((after - before).abs(), vec![format!("{} held {before} row(s) before and {after} after", t.qualified(*locked))]);
             }
         }
-        for ((oid, name), before) in watched.iter().zip(&pending_before) {
-            // SAFETY: as above. Events pending before the run are the caller's own.
-            if !before && unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) } {
-                wrong.add(1, vec![format!("deferred trigger events on {name} would run at COMMIT, after the verify step")]);
-            }
+        // Read again: the run may have given a relation a deferrable trigger.
+        for name in pending_deferred_events(t, spec)? {
+            wrong.add(1, vec![format!("deferred trigger events on {name} would run at COMMIT, after the verify step (SET CONSTRAINTS … IMMEDIATE before the migration fires them within it)")]);
         }
         if wrong.count > 0 {
             drop_stage()?;
@@ -575,15 +570,36 @@ fn count_written_since(relation: &Sql, alias: &'static str, xids: &[pgrx::datum:
     Spi::connect(|c| c.select(sql.as_str(), Some(1), xids)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 
-/// The relations to watch for after-trigger events left for COMMIT.
-fn deferrable_relations(t: &Target, spec: &Spec) -> Result<Vec<(pg_sys::Oid, String)>, MigError> {
+/// How many catalog rows defining the kept plan or a locked table (the relation, its columns
+/// and their defaults) this run wrote: a trigger's ALTER TABLE could rename a column of the
+/// kept plan and put another in its place without writing one of its rows.
+fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionId, next_xid: u64) -> Result<i64, MigError> {
+    let mut sql = Sql::fixed(
+        "SELECT count(*) FROM (
+           SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
+           UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
+           UNION ALL SELECT d.xmin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
+         ) x WHERE ",
+    );
+    push_written_since(&mut sql, "x");
+    let mut relations: Vec<String> = spec.locks.iter().map(|(table, _)| t.qualified(*table)).collect();
+    relations.push("pg_temp.pk_mig_plan".into());
+    let args: [pgrx::datum::DatumWithOid; 3] = [i64::from(u32::from(from)).into(), (next_xid as i64).into(), relations.into()];
+    Spi::connect(|c| c.select(sql.as_str(), Some(1), &args)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
+}
+
+/// The relations on which this transaction has after-trigger events waiting for COMMIT: of
+/// those that can have such events (a deferrable trigger) and the locked tables.
+fn pending_deferred_events(t: &Target, spec: &Spec) -> Result<Vec<String>, MigError> {
     let locked: Vec<String> = spec.locks.iter().map(|(table, _)| t.qualified(*table)).collect();
     let sql = crate::sql::template!("deferrable_relations").render(&t.schema, &[]);
-    Ok(Spi::connect(|c| {
+    let watched = Spi::connect(|c| {
         c.select(sql.as_str(), None, &[locked.into()])?
             .map(|row| Ok::<_, pgrx::spi::Error>((row.get::<pg_sys::Oid>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default())))
             .collect::<Result<Vec<_>, _>>()
-    })?)
+    })?;
+    // SAFETY: asks the after-trigger queue of this transaction about a relation.
+    Ok(watched.into_iter().filter(|(oid, _)| unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) }).map(|(_, name)| name).collect())
 }
 
 fn count_rows(t: &Target, table: Table) -> Result<i64, MigError> {

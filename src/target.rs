@@ -52,15 +52,16 @@ struct TableFacts {
     rls_active: bool,
     uuid_unique: bool,
     key_unique: bool,
-    user_update_triggers: bool,
-    deferred_triggers: Vec<String>,
+    user_code_on_update: bool,
     user_triggers: Vec<String>,
     /// `column<TAB>description` of every foreign key a column takes part in.
     foreign_keys: Vec<String>,
     /// `column<TAB>collation` of every column with a nondeterministic collation.
     nondeterministic: Vec<String>,
-    /// `column<TAB>generated column` for each stored generated column and its inputs.
+    /// `column<TAB>generated column` for each generated column and its inputs.
     generated_from: Vec<String>,
+    /// `column<TAB>description<TAB>kind` of CHECK and exclusion constraints and unique indexes.
+    constraints: Vec<String>,
     comment: Option<String>,
 }
 
@@ -223,7 +224,7 @@ impl Target {
     /// would fail with PostgreSQL's own errors, or compare differently.
     fn check_columns(&self, table: Table, f: &TableFacts) -> MigResult<()> {
         let expected: &[(&str, &str)] = match table {
-            Table::Settings => &[("uuid", "uuid"), ("key", "text"), ("module", "text"), ("value_json", "jsonb"), ("date_added", "any")],
+            Table::Settings => &[("uuid", "uuid"), ("key", "text"), ("module", "text"), ("value_json", "jsonb"), ("date_added", "timestamp")],
             Table::Endpoints => &[("uuid", "uuid"), ("name", "text"), ("provider", "text")],
             Table::Kit => &[],
         };
@@ -231,9 +232,15 @@ impl Target {
         for (column, ty) in expected {
             match f.columns.iter().find_map(|c| c.strip_prefix(&format!("{column}="))) {
                 None => wrong.push(format!("column {column} is missing (expected {ty})")),
-                Some(actual) if *ty != "any" && actual != *ty => {
-                    wrong.push(format!("column {column} has type {actual} (expected {})", if *ty == "text" { "text or varchar" } else { ty }))
-                }
+                Some(actual) if actual != *ty => wrong.push(format!(
+                    "column {column} has type {actual} (expected {})",
+                    match *ty {
+                        "text" => "text or varchar",
+                        // V114 down orders rows by it.
+                        "timestamp" => "timestamp, timestamptz or date",
+                        other => other,
+                    }
+                )),
                 Some(_) => {}
             }
         }
@@ -322,10 +329,11 @@ impl Target {
         })
     }
 
-    /// Whether a trigger of the table's users (not one PostgreSQL made for a constraint of its
-    /// own) fires on UPDATE: then what a statement returns need not be what the table holds.
-    pub fn has_user_update_triggers(&self, table: Table) -> bool {
-        self.table(table).is_some_and(|f| f.user_update_triggers)
+    /// Whether an UPDATE of the table runs code of its users — a trigger, or a function or
+    /// operator of theirs in a constraint or index — which may write rows of its own: then what
+    /// a statement returns need not be what the tables hold, and the run takes the staged path.
+    pub fn runs_user_code_on_update(&self, table: Table) -> bool {
+        self.table(table).is_some_and(|f| f.user_code_on_update)
     }
 
     /// The enabled triggers of the table's users, by name.
@@ -390,6 +398,29 @@ impl Target {
             .filter(|(input, _)| written.contains(&input.as_str()))
             .map(|(input, gen)| format!("column {name}.{} is generated from {}", quote_identifier(&gen), quote_identifier(&input)))
             .collect();
+        // The unique index on key alone is PhoenixKit's own: the pre-flights find every key it
+        // would refuse. Any other constraint on a written column would stop the rewrite half-way
+        // with its own error, or hold only by chance.
+        let constrained: Vec<String> = f
+            .constraints
+            .iter()
+            .filter_map(|entry| {
+                let mut parts = entry.splitn(3, '\t');
+                Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
+            })
+            .filter(|(col, _, kind)| written.contains(&col.as_str()) && !(col == "key" && kind == "plain_unique"))
+            .map(|(col, descr, _)| format!("{descr} on column {}", quote_identifier(&col)))
+            .collect();
+        if !constrained.is_empty() {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{migration} writes columns of {name} that {} constraint(s) of its users check", constrained.len()),
+                )
+                .detail(constrained.join("\n"))
+                .hint("Its pre-flight cannot tell which rows such a constraint would refuse. Drop it for the migration and re-create it afterwards, then run it again."),
+            );
+        }
         if !generated.is_empty() {
             blockers.push(
                 MigError::new(
@@ -403,11 +434,6 @@ impl Target {
         blockers
     }
 
-    /// User constraint triggers on the table that are deferred: unless made immediate they
-    /// fire at COMMIT, after any check of ours.
-    pub fn deferrable_constraint_triggers(&self, table: Table) -> Vec<String> {
-        self.table(table).map(|f| f.deferred_triggers.clone()).unwrap_or_default()
-    }
 }
 
 thread_local! {
@@ -458,12 +484,12 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 rls_active: get_bool("rls_active")?,
                 uuid_unique: get_bool("uuid_unique")?,
                 key_unique: get_bool("key_unique")?,
-                user_update_triggers: get_bool("user_update_triggers")?,
-                deferred_triggers: tuple.get_by_name::<Vec<String>, _>("deferred_triggers")?.unwrap_or_default(),
+                user_code_on_update: get_bool("user_code_on_update")?,
                 user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
                 foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
                 nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
                 generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
+                constraints: tuple.get_by_name::<Vec<String>, _>("constraints")?.unwrap_or_default(),
                 comment: tuple.get_by_name::<String, _>("comment")?,
             });
         }

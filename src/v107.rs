@@ -272,9 +272,9 @@ impl Migration for Up {
                 );
             }
         }
-        let staged = t.has_user_update_triggers(Table::Endpoints);
+        let staged = t.runs_user_code_on_update(Table::Endpoints);
         if staged {
-            blockers.extend(runner::staging_blocker(t, Table::Endpoints, Self::SPEC.name));
+            blockers.extend(runner::staging_blockers(t, Table::Endpoints, Self::SPEC.name));
         }
         UpPlan { column_exists, pins: None, blockers, row_blockers, staged, indexes }
     }

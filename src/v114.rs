@@ -195,9 +195,9 @@ impl Migration for Up {
         if let Some(e) = duplicate_uuids(t, "s.key LIKE 'integration:%'", "s.key::text", "pk_migrate_v114_up") {
             plan.blockers.push(e);
         }
-        plan.staged = t.has_user_update_triggers(Table::Settings);
+        plan.staged = t.runs_user_code_on_update(Table::Settings);
         if plan.staged {
-            plan.blockers.extend(runner::staging_blocker(t, Table::Settings, Self::SPEC.name));
+            plan.blockers.extend(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
         }
         plan
     }
@@ -365,9 +365,9 @@ impl Migration for Down {
         if let Some(e) = duplicate_uuids(t, "s.module = 'integrations' AND s.key = s.uuid::text", "s.key::text", "pk_migrate_v114_down") {
             plan.blockers.push(e);
         }
-        plan.staged = t.has_user_update_triggers(Table::Settings);
+        plan.staged = t.runs_user_code_on_update(Table::Settings);
         if plan.staged {
-            plan.blockers.extend(runner::staging_blocker(t, Table::Settings, Self::SPEC.name));
+            plan.blockers.extend(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
         }
         plan
     }

@@ -18,6 +18,8 @@ SELECT t.name AS table_name,
        (SELECT pg_catalog.array_agg(a.attname::text || '=' || CASE
                  WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
                                      'pg_catalog.bpchar'::pg_catalog.regtype) THEN 'text'
+                 WHEN a.atttypid IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.timestamptz'::pg_catalog.regtype,
+                                     'pg_catalog.date'::pg_catalog.regtype) THEN 'timestamp'
                  ELSE pg_catalog.format_type(a.atttypid, NULL) END)
           FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
        (SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
@@ -40,12 +42,35 @@ SELECT t.name AS table_name,
        EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
                 WHERE i.indrelid = c.oid AND a.attname = 'key' AND i.indisunique AND i.indimmediate AND i.indisvalid
                   AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS key_unique,
-       -- Triggers of the table's users (not PostgreSQL's own for constraints) that fire on UPDATE.
-       EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
-                WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D' AND (g.tgtype & 16) <> 0) AS user_update_triggers,
-       (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(kn.nspname) || '.' || pg_catalog.quote_ident(k.conname) ORDER BY k.conname)
-          FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace kn ON kn.oid = k.connamespace
-         WHERE k.conrelid = c.oid AND k.condeferrable AND k.condeferred AND k.contype = 't') AS deferred_triggers,
+       -- Code of the table's users that an UPDATE runs: triggers (not PostgreSQL's own for
+       -- constraints) that fire on UPDATE, and functions or operators of theirs in a CHECK or
+       -- exclusion constraint, an index expression or an index predicate — any of these can
+       -- write rows while the UPDATE runs.
+       (EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+                 WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D' AND (g.tgtype & 16) <> 0)
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
+                      AND d.refobjid >= 16384
+                      AND ((d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+                            AND d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('c', 'x')))
+                        OR (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                            AND d.objid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid))))) AS user_code_on_update,
+       -- CHECK and exclusion constraints and unique indexes, with each column they involve:
+       -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
+       -- column alone, without expression or predicate.
+       (SELECT pg_catalog.array_agg(DISTINCT a.attname::text || E'\t' || x.descr || E'\t' || x.kind)
+          FROM (SELECT pg_catalog.format('%s constraint %s', CASE k.contype WHEN 'c' THEN 'check' ELSE 'exclusion' END,
+                                         pg_catalog.quote_ident(k.conname)) AS descr, 'constraint' AS kind, k.conkey AS cols
+                  FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('c', 'x')
+                UNION ALL
+                SELECT pg_catalog.format('unique index %s', pg_catalog.quote_ident(ic.relname)),
+                       CASE WHEN i.indnatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL THEN 'plain_unique' ELSE 'unique' END,
+                       ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d
+                              WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = i.indexrelid
+                                AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid AND d.refobjsubid > 0)
+                  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                 WHERE i.indrelid = c.oid AND i.indisunique) x
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (x.cols)) AS constraints,
        -- Every enabled trigger of the table's users, by name: named in the HINT of a verify
        -- step that finds a row changed beyond the plan.
        (SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) FROM pg_catalog.pg_trigger g

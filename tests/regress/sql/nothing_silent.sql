@@ -179,8 +179,8 @@ SELECT pk_migrate_v114_up('pk_ns');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_ns') = :'fp' AS unchanged;
 
--- A deferred constraint trigger that does the same at COMMIT is fired and verified before
--- the stamp: 27000 again.
+-- A deferred constraint trigger that would do the same at COMMIT leaves its events pending
+-- after the verify step: 27000 again (SET CONSTRAINTS … IMMEDIATE first would fire it within the run).
 SELECT pg_temp.ns(113) AS fp \gset
 CREATE CONSTRAINT TRIGGER meddle_later AFTER UPDATE ON pk_ns.phoenix_kit_settings DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION public.pk_ns_meddle();
