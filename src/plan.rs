@@ -139,7 +139,7 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                 }
             }
         }
-        if spec.locks.iter().all(|(table, _)| t.can_read(*table)) {
+        if spec.plan_readable(t) {
             // The run's plan: the preview reads the rows themselves, so whatever only status
             // needs (V107's pin count, a pass of its own) is left out.
             let plan = M::plan_for_run(t);

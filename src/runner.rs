@@ -101,6 +101,14 @@ impl Spec {
         blockers
     }
 
+    /// Whether the plan's rows can be read at all: the caller may read every locked table, and
+    /// no column it matches by has a nondeterministic collation (PostgreSQL refuses LIKE and
+    /// strpos under one; the blocker says so instead).
+    pub fn plan_readable(&self, target: &Target) -> bool {
+        self.locks.iter().all(|(table, _)| target.can_read(*table))
+            && self.uses.iter().all(|u| !target.has_nondeterministic_collation(u.table, u.matches))
+    }
+
     pub fn tables(&self) -> impl Iterator<Item = Table> + '_ {
         std::iter::once(Table::Kit).chain(self.locks.iter().map(|(t, _)| *t))
     }

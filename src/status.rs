@@ -44,9 +44,9 @@ pub fn blockers_and_pending<M: Migration>(target: &Target, version: &Option<Resu
     if tables_ok {
         blockers.extend(spec.table_blockers(target));
     }
-    // The plan reads every table the migration locks: without SELECT on one of them it
-    // cannot be taken, and its rows stay unknown (pending NULL).
-    let readable = tables_ok && spec.locks.iter().all(|(table, _)| target.can_read(*table));
+    // The plan reads every table the migration locks: without SELECT on one of them, or under
+    // a nondeterministic collation, it cannot be taken, and its rows stay unknown (pending NULL).
+    let readable = tables_ok && spec.plan_readable(target);
     match version {
         Some(Ok(v)) => {
             if let Err(e) = spec.rule.check(spec.name, target, *v, false) {

@@ -329,6 +329,13 @@ impl Target {
         })
     }
 
+    /// Whether one of `columns` has a nondeterministic collation.
+    pub fn has_nondeterministic_collation(&self, table: Table, columns: &[&str]) -> bool {
+        self.table(table).is_some_and(|f| {
+            f.nondeterministic.iter().any(|entry| entry.split_once('\t').is_some_and(|(col, _)| columns.contains(&col)))
+        })
+    }
+
     /// Whether an UPDATE of the table runs code of its users — a trigger, or a function or
     /// operator of theirs in a constraint or index — which may write rows of its own: then what
     /// a statement returns need not be what the tables hold, and the run takes the staged path.
