@@ -1,7 +1,8 @@
 -- §11.1 a nondeterministic collation on a column a migration matches by: 55000 naming the
 -- schema, table, column and collation; status lists it and the plan shows it blocked. Such
 -- collations need ICU: where the server has none (the PyPI builds) CREATE COLLATION fails and
--- the rest shows a migration that runs (collation_1.out); with ICU (Debian's) collation.out.
+-- the rest shows a migration that runs (collation_1.out; collation_2.out where PostgreSQL 18
+-- adds the error's position); with ICU (Debian's) collation.out.
 CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
 SET client_min_messages = warning;
 \set VERBOSITY default
