@@ -23,3 +23,13 @@ ALTER FUNCTION pk_migrate_v107_down(text, boolean, boolean) SET jit = off;
 ALTER FUNCTION pk_migrate_v114_up(text, boolean, boolean) SET jit = off;
 ALTER FUNCTION pk_migrate_v114_down(text, boolean, boolean) SET jit = off;
 ALTER FUNCTION pk_migration_status(text) SET jit = off;
+
+-- The migration script (§13): made by whoever may run the migration; rendered the same
+-- whatever the session's TimeZone, DateStyle, IntervalStyle or extra_float_digits.
+REVOKE EXECUTE ON FUNCTION pk_migration_script(text, text) FROM PUBLIC;
+ALTER FUNCTION pk_migration_script(text, text) SET TimeZone = 'UTC';
+ALTER FUNCTION pk_migration_script(text, text) SET DateStyle = 'ISO, YMD';
+ALTER FUNCTION pk_migration_script(text, text) SET IntervalStyle = 'postgres';
+ALTER FUNCTION pk_migration_script(text, text) SET extra_float_digits = 1;
+ALTER FUNCTION pk_migration_script(text, text) SET enable_nestloop = off;
+ALTER FUNCTION pk_migration_script(text, text) SET jit = off;

@@ -9,6 +9,7 @@ mod plan;
 mod rules_sql;
 mod sql;
 mod runner;
+mod script;
 mod status;
 mod target;
 mod v107;

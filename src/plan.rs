@@ -147,7 +147,7 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                 first.push(blocked(main_table, e));
             }
             for (table, statement) in M::ddl(t, &plan) {
-                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement, &enabled) });
+                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement.into_string(), &enabled) });
             }
             preview = Some(M::preview_sql(t, &plan));
         }

@@ -151,7 +151,7 @@ pub trait Migration {
         0
     }
     /// The schema steps a run would take, as statements.
-    fn ddl(_t: &Target, _plan: &Self::Plan) -> Vec<(Table, String)> {
+    fn ddl(_t: &Target, _plan: &Self::Plan) -> Vec<(Table, Sql)> {
         Vec::new()
     }
 }

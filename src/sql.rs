@@ -134,6 +134,37 @@ pub enum Hole {
     /// Literal values.
     SchemaLiteral,
     KeyMax,
+    /// A migration script's parts (§13, sql/queries/script_frame.sql): its parameters and
+    /// data (literals), and the migration's own statements (rendered before).
+    Params,
+    SettingsData,
+    EndpointsData,
+    Dependents,
+    Facts,
+    Inputs,
+    Rows,
+    Locks,
+    Recheck,
+    Before,
+    Apply,
+    After,
+    Verify,
+    Image,
+    Stamp,
+}
+
+impl Hole {
+    fn takes_statement(self) -> bool {
+        matches!(
+            self,
+            Hole::Plan | Hole::Candidates | Hole::Facts | Hole::Inputs | Hole::Rows | Hole::Locks | Hole::Recheck | Hole::Before
+                | Hole::Apply | Hole::After | Hole::Verify | Hole::Image | Hole::Stamp
+        )
+    }
+
+    fn takes_literal(self) -> bool {
+        matches!(self, Hole::SchemaLiteral | Hole::KeyMax | Hole::Params | Hole::SettingsData | Hole::EndpointsData | Hole::Dependents)
+    }
 }
 
 const HOLES: &[(&str, Hole)] = &[
@@ -148,6 +179,21 @@ const HOLES: &[(&str, Hole)] = &[
     ("label", Hole::Label),
     ("schema_literal", Hole::SchemaLiteral),
     ("key_max", Hole::KeyMax),
+    ("params", Hole::Params),
+    ("settings_data", Hole::SettingsData),
+    ("endpoints_data", Hole::EndpointsData),
+    ("dependents", Hole::Dependents),
+    ("facts", Hole::Facts),
+    ("inputs", Hole::Inputs),
+    ("rows", Hole::Rows),
+    ("locks", Hole::Locks),
+    ("recheck", Hole::Recheck),
+    ("before", Hole::Before),
+    ("apply", Hole::Apply),
+    ("after", Hole::After),
+    ("verify", Hole::Verify),
+    ("image", Hole::Image),
+    ("stamp", Hole::Stamp),
 ];
 
 /// What fills a hole.
@@ -238,13 +284,16 @@ impl<'t> Template<'t> {
                 (Hole::Kit, None) => {
                     sql.relation(schema, Table::Kit.name());
                 }
-                (Hole::Plan | Hole::Candidates, Some(Fill::Statement(s))) => {
+                (Hole::SchemaLiteral, None) => {
+                    sql.literal(Some(schema));
+                }
+                (hole, Some(Fill::Statement(s))) if hole.takes_statement() => {
                     sql.statement(s);
                 }
                 (Hole::Unpinned | Hole::Where | Hole::Label, Some(Fill::Fragment(f))) => {
                     sql.0.push_str(f);
                 }
-                (Hole::SchemaLiteral | Hole::KeyMax, Some(Fill::Literal(v))) => {
+                (hole, Some(Fill::Literal(v))) if hole.takes_literal() => {
                     sql.literal(*v);
                 }
                 (hole, _) => panic!("template {}: hole {hole:?} has no fill of its kind", self.name),
@@ -265,6 +314,49 @@ macro_rules! template {
     }};
 }
 pub(crate) use template;
+
+/// A file of `sql/queries/` holding several templates, each after a line `--- name`: one
+/// migration's parts of a migration script (§13), read top-down in one file.
+pub struct Sections(Vec<(&'static str, Template<'static>)>);
+
+impl Sections {
+    pub fn parse(file: &'static str, text: &'static str) -> Result<Sections, String> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        let mut current: Option<&'static str> = None;
+        loop {
+            let next = rest.find("\n--- ").map(|n| n + 1);
+            let body = &rest[..next.unwrap_or(rest.len())];
+            if let Some(name) = current {
+                out.push((name, Template::parse(file, body).map_err(|e| format!("{file} section {name}: {e}"))?));
+            }
+            let Some(at) = next else { break };
+            let line_end = rest[at..].find('\n').map_or(rest.len(), |n| at + n);
+            current = Some(rest[at + 4..line_end].trim());
+            rest = &rest[line_end..];
+        }
+        Ok(Sections(out))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| *n == name)
+    }
+
+    /// The section `name`; a missing one is a bug of the program (the tests render them all).
+    pub fn get(&self, name: &str) -> &Template<'static> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, t)| t).unwrap_or_else(|| panic!("no section {name}"))
+    }
+}
+
+macro_rules! sections {
+    ($name:literal) => {{
+        static SECTIONS: std::sync::OnceLock<$crate::sql::Sections> = std::sync::OnceLock::new();
+        SECTIONS.get_or_init(|| {
+            $crate::sql::Sections::parse($name, include_str!(concat!("../sql/queries/", $name, ".sql"))).unwrap_or_else(|e| panic!("{e}"))
+        })
+    }};
+}
+pub(crate) use sections;
 
 enum Token<'t> {
     Hole { at: usize, end: usize, name: &'t str },

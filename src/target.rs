@@ -65,6 +65,30 @@ struct TableFacts {
     comment: Option<String>,
 }
 
+impl TableFacts {
+    /// A boolean fact by its catalog.sql name (`Privilege::fact`, `rls_active`).
+    fn flag(&self, fact: &str) -> bool {
+        match fact {
+            "can_select" => self.can_select,
+            "can_update" => self.can_update,
+            "can_lock_share" => self.can_lock_share,
+            "is_owner" => self.is_owner,
+            "can_create_in_schema" => self.can_create_in_schema,
+            "rls_active" => self.rls_active,
+            other => panic!("catalog fact {other} is not a flag"),
+        }
+    }
+}
+
+/// One check of `Target::access_checks`: `fact` of `table`'s catalog row (None: of the
+/// schema) must equal `expected`, else `error`.
+pub struct AccessCheck {
+    pub table: Option<Table>,
+    pub fact: &'static str,
+    pub expected: bool,
+    pub error: MigError,
+}
+
 #[derive(Debug, Clone, Default)]
 struct Facts {
     schema_usage: bool,
@@ -103,13 +127,14 @@ impl Privilege {
         }
     }
 
-    fn granted(self, f: &TableFacts) -> bool {
+    /// The column of sql/queries/catalog.sql that says whether the caller holds it.
+    fn fact(self) -> &'static str {
         match self {
-            Privilege::Select => f.can_select,
-            Privilege::Update => f.can_update,
-            Privilege::LockShare => f.can_lock_share,
-            Privilege::Owner => f.is_owner,
-            Privilege::CreateInSchema => f.can_create_in_schema,
+            Privilege::Select => "can_select",
+            Privilege::Update => "can_update",
+            Privilege::LockShare => "can_lock_share",
+            Privilege::Owner => "is_owner",
+            Privilege::CreateInSchema => "can_create_in_schema",
         }
     }
 }
@@ -258,17 +283,43 @@ impl Target {
     /// §11.7 and §11.2: 42501 for a privilege the caller lacks on a table, or a row-level
     /// security policy that would hide rows from it. Read-only.
     pub fn access_blockers(&self, needs: &[(Table, &[Privilege])], migration: &str) -> Vec<MigError> {
-        if !self.facts.schema_usage {
-            return vec![MigError::new(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("{migration} needs USAGE on schema {}", self.quoted_schema()))
-                .hint(format!("GRANT USAGE ON SCHEMA {} TO the role that runs the migration, or run it as the owner.", self.quoted_schema()))];
-        }
         let mut blockers = Vec::new();
+        for check in self.access_checks(needs, migration) {
+            let holds = match check.table.and_then(|table| self.table(table)) {
+                None if check.table.is_some() => continue,
+                None => self.facts.schema_usage,
+                Some(f) => f.flag(check.fact),
+            };
+            if holds != check.expected {
+                // Without USAGE on the schema nothing else can be judged.
+                if check.table.is_none() {
+                    return vec![check.error];
+                }
+                blockers.push(check.error);
+            }
+        }
+        blockers
+    }
+
+    /// What `access_blockers` checks, as data: each a fact of catalog.sql that must have a
+    /// value, and the error when it has not. The migration script (§13) carries the same list
+    /// and checks it against the catalog of the database it runs on.
+    pub fn access_checks(&self, needs: &[(Table, &[Privilege])], migration: &str) -> Vec<AccessCheck> {
+        let mut checks = vec![AccessCheck {
+            table: None,
+            fact: "schema_usage",
+            expected: true,
+            error: MigError::new(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("{migration} needs USAGE on schema {}", self.quoted_schema()))
+                .hint(format!("GRANT USAGE ON SCHEMA {} TO the role that runs the migration, or run it as the owner.", self.quoted_schema())),
+        }];
         for (table, privileges) in needs {
-            let Some(f) = self.table(*table) else { continue };
             let name = self.qualified(*table);
-            for privilege in privileges.iter().filter(|p| !p.granted(f)) {
-                blockers.push(
-                    MigError::new(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("{migration} needs {} on {name}", privilege.describe())).hint(
+            for privilege in privileges.iter() {
+                checks.push(AccessCheck {
+                    table: Some(*table),
+                    fact: privilege.fact(),
+                    expected: true,
+                    error: MigError::new(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("{migration} needs {} on {name}", privilege.describe())).hint(
                         match privilege {
                             Privilege::Owner => format!("Run it as the owner of {name} (or a member of the owning role)."),
                             Privilege::CreateInSchema => format!(
@@ -281,21 +332,24 @@ impl Target {
                             Privilege::Select => format!("GRANT SELECT ON {name} TO the role that runs the migration, or run it as the owner."),
                         },
                     ),
-                );
+                });
             }
             // The version table's rows are never read: only its comment.
-            if *table != Table::Kit && f.rls_active {
-                blockers.push(
-                    MigError::new(
+            if *table != Table::Kit {
+                checks.push(AccessCheck {
+                    table: Some(*table),
+                    fact: "rls_active",
+                    expected: false,
+                    error: MigError::new(
                         Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
                         format!("row-level security applies to the current role on {name}: {migration} would not see every row"),
                     )
                     .detail("A migration sees and changes every row, or none; under a policy, hidden rows would stay in the old shape while the version is stamped.")
                     .hint("Run it as the table's owner (when the table does not FORCE ROW LEVEL SECURITY), a superuser, or a role with BYPASSRLS."),
-                );
+                });
             }
         }
-        blockers
+        checks
     }
 
     /// Whether the caller may read `table` (and reach it through the schema).

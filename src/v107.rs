@@ -57,7 +57,7 @@ impl Indexes {
             let rows = c.select(
                 t.render(template!("v107_index"), &[]).as_str(),
                 None,
-                &[t.schema.as_str().into(), vec![NAME_INDEX, UUID_INDEX].into(), t.qualified(Table::Endpoints).as_str().into()],
+                &[],
             )?;
             for row in rows {
                 let existing = Existing {
@@ -114,9 +114,10 @@ fn candidates_sql(t: &Target) -> Sql {
 /// V107's indexes, in the order a run builds them (after the backfill): name, key, unique.
 const INDEXES: [(&str, &str, bool); 2] = [(UUID_INDEX, "(integration_uuid)", false), (NAME_INDEX, "(lower((name)::text))", true)];
 
-fn create_index_sql(t: &Target, name: &str, key: &str, unique: bool) -> String {
-    let unique = if unique { "UNIQUE " } else { "" };
-    format!("CREATE {unique}INDEX {} ON {} {key}", pgrx::spi::quote_identifier(name), t.qualified(Table::Endpoints))
+fn create_index_statement(t: &Target, name: &str, key: &'static str, unique: bool) -> Sql {
+    let mut sql = Sql::fixed(if unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+    sql.ident(name).push(" ON ").relation(&t.schema, Table::Endpoints.name()).push(" ").push(key);
+    sql
 }
 
 fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lines: &str) -> (i64, Vec<String>) {
@@ -298,15 +299,16 @@ impl Migration for Up {
         plan.row_blockers
     }
 
-    fn ddl(t: &Target, plan: &UpPlan) -> Vec<(Table, String)> {
-        let endpoints = t.qualified(Table::Endpoints);
+    fn ddl(t: &Target, plan: &UpPlan) -> Vec<(Table, Sql)> {
         let mut steps = Vec::new();
         if !plan.column_exists {
-            steps.push((Table::Endpoints, format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")));
+            let mut add = Sql::fixed("ALTER TABLE ");
+            add.relation(&t.schema, Table::Endpoints.name()).push(" ADD COLUMN integration_uuid uuid");
+            steps.push((Table::Endpoints, add));
         }
         for (name, key, unique) in INDEXES {
             if plan.indexes.get(name).is_none() {
-                steps.push((Table::Endpoints, create_index_sql(t, name, key, unique)));
+                steps.push((Table::Endpoints, create_index_statement(t, name, key, unique)));
             }
         }
         steps
@@ -362,11 +364,11 @@ impl Migration for Up {
         for (name, key, unique) in INDEXES {
             // A same-named relation of another shape was refused by the plan.
             if plan.indexes.get(name).is_none() {
-                let create = create_index_sql(t, name, key, unique);
+                let create = create_index_statement(t, name, key, unique);
                 if unique {
-                    create_unique_index(t, &create);
+                    create_unique_index(t, create.as_str());
                 } else {
-                    Spi::run(&create).expect("CREATE INDEX");
+                    Spi::run(create.as_str()).expect("CREATE INDEX");
                 }
                 outcome.indexes_created.push(name.to_string());
             }
@@ -515,15 +517,20 @@ impl Migration for Down {
         }
     }
 
-    fn ddl(t: &Target, plan: &DownPlan) -> Vec<(Table, String)> {
-        let endpoints = t.qualified(Table::Endpoints);
-        let mut steps: Vec<(Table, String)> = [NAME_INDEX, UUID_INDEX]
+    fn ddl(t: &Target, plan: &DownPlan) -> Vec<(Table, Sql)> {
+        let mut steps: Vec<(Table, Sql)> = [NAME_INDEX, UUID_INDEX]
             .into_iter()
             .filter(|name| plan.indexes.get(name).is_some_and(|e| e.on_endpoints))
-            .map(|name| (Table::Endpoints, format!("DROP INDEX {}.{name}", t.quoted_schema())))
+            .map(|name| {
+                let mut drop = Sql::fixed("DROP INDEX ");
+                drop.relation(&t.schema, name);
+                (Table::Endpoints, drop)
+            })
             .collect();
         if plan.column_exists {
-            steps.push((Table::Endpoints, format!("ALTER TABLE {endpoints} DROP COLUMN integration_uuid")));
+            let mut drop = Sql::fixed("ALTER TABLE ");
+            drop.relation(&t.schema, Table::Endpoints.name()).push(" DROP COLUMN integration_uuid");
+            steps.push((Table::Endpoints, drop));
         }
         steps
     }

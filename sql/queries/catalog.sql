@@ -1,4 +1,6 @@
 -- Everything the runner needs to know about the schema and its three tables, in one read:
+-- (Arrays are ordered by name, not by column number: a migration script (§13) compares these
+-- facts between a restored copy and the database it was dumped from.)
 -- what each relation is (§11.1), its columns, the caller's privileges (§11.7) and whether
 -- row-level security applies to the caller (§11.2), its unique indexes and triggers. Read once
 -- before the locks (to refuse early, without waiting) and again under them (what the run then
@@ -20,7 +22,7 @@ SELECT t.name AS table_name,
                                      'pg_catalog.bpchar'::pg_catalog.regtype) THEN 'text'
                  WHEN a.atttypid IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.timestamptz'::pg_catalog.regtype,
                                      'pg_catalog.date'::pg_catalog.regtype) THEN 'timestamp'
-                 ELSE pg_catalog.format_type(a.atttypid, NULL) END)
+                 ELSE pg_catalog.format_type(a.atttypid, NULL) END ORDER BY a.attname)
           FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
        (SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
                     THEN a.atttypmod - 4 END
@@ -85,12 +87,12 @@ SELECT t.name AS table_name,
                AND ((k.conrelid = c.oid AND a.attnum = ANY (k.conkey)) OR (k.confrelid = c.oid AND a.attnum = ANY (k.confkey)))
          WHERE k.contype = 'f' AND (k.conrelid = c.oid OR k.confrelid = c.oid)) AS foreign_keys,
        -- Columns with a nondeterministic collation: "column<TAB>collation".
-       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attnum)
+       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attname)
           FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND NOT co.collisdeterministic) AS nondeterministic,
        -- Generated columns (stored, or virtual on PostgreSQL 18) and the columns they are
        -- computed from: "column<TAB>generated".
-       (SELECT pg_catalog.array_agg(r.attname::text || E'\t' || g.attname::text ORDER BY g.attnum, r.attnum)
+       (SELECT pg_catalog.array_agg(r.attname::text || E'\t' || g.attname::text ORDER BY g.attname, r.attname)
           FROM pg_catalog.pg_attribute g
           -- The generation expression is the column's default (pg_attrdef), which depends on
           -- the columns it reads.

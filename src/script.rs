@@ -1,0 +1,368 @@
+//! `pk_migration_script(migration, prefix)`: the migration as a guarded SQL script for a
+//! database where the extension cannot be installed (docs/behaviour.md §13). It is made on a
+//! restored copy of the three tables, from the migration's own plan and preview (the same
+//! queries the migration and `pk_migration_plan` run), and changes nothing there.
+//!
+//! The script is `BEGIN; DO $tag$ … $tag$; COMMIT;`. Its body is sql/queries/script_frame.sql
+//! with the migration's parts (sql/queries/script_<migration>.sql) and its data: one JSON
+//! array per table of `[uuid, digest, planned values …]`, sorted by uuid, where the digest
+//! covers exactly the values the migration decides by (sql/queries/script_inputs.sql, run on
+//! the copy now and on the live rows by the script). Every value from the data reaches the
+//! script through the renderer's literal or comment quoting.
+use crate::errors::{Code, MigError};
+use crate::guard;
+use crate::runner::{self, Migration};
+use crate::sql::{comment_text, quote_literal, sections, template, Fill, Hole, Sections, Sql};
+use crate::target::{Privilege, Table, Target};
+use crate::{v107, v114};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use serde_json::{json, Value};
+
+#[pg_extern(volatile, parallel_unsafe, security_invoker)]
+#[search_path(pg_catalog, pg_temp)]
+fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "'public'")) -> Result<String, ErrorReport> {
+    let migration = runner::require(migration, "migration")?;
+    let prefix = runner::require(prefix, "prefix")?;
+    let script = match migration {
+        "v107_up" => script::<v107::Up>(prefix, &V107_UP),
+        "v107_down" => script::<v107::Down>(prefix, &V107_DOWN),
+        "v114_up" => script::<v114::Up>(prefix, &V114_UP),
+        "v114_down" => script::<v114::Down>(prefix, &V114_DOWN),
+        other => Err(MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(other)))
+            .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
+    }?;
+    Ok(script)
+}
+
+/// What a migration's script reads and writes, beyond its `Spec`.
+struct Part {
+    sections: fn() -> &'static Sections,
+    /// Which settings rows it reads (None: none), and the extra input of their digest.
+    settings_where: Option<&'static str>,
+    settings_label: &'static str,
+    reads_endpoints: bool,
+    /// The table whose rows it writes (and whose preview rows name them).
+    written: Table,
+    /// The planned values of one preview row `(action, before, after)`; None for a row it
+    /// does not change.
+    planned: fn(&str, &Value, &Value) -> Option<Vec<Value>>,
+}
+
+const V114_UP: Part = Part {
+    sections: || sections!("script_v114_up"),
+    settings_where: Some("s.key LIKE 'integration:%'"),
+    settings_label: "NULL::text",
+    reads_endpoints: false,
+    written: Table::Settings,
+    planned: |action, _before, after| {
+        (action == "rewrite").then(|| match after.get("value_json") {
+            Some(v) => vec![v["provider"].clone(), v["name"].clone()],
+            None => vec![Value::Null, Value::Null],
+        })
+    },
+};
+
+const V114_DOWN: Part = Part {
+    sections: || sections!("script_v114_down"),
+    settings_where: Some("s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)"),
+    settings_label: "s.date_added",
+    reads_endpoints: false,
+    written: Table::Settings,
+    planned: |action, _before, after| (action == "rewrite").then(|| vec![after["key"].clone()]),
+};
+
+const V107_UP: Part = Part {
+    sections: || sections!("script_v107_up"),
+    settings_where: Some("s.key LIKE 'integration:%'"),
+    settings_label: "NULL::text",
+    reads_endpoints: true,
+    written: Table::Endpoints,
+    planned: |action, _before, after| (action == "pin").then(|| vec![after["integration_uuid"].clone()]),
+};
+
+const V107_DOWN: Part = Part {
+    sections: || sections!("script_v107_down"),
+    settings_where: None,
+    settings_label: "NULL::text",
+    reads_endpoints: true,
+    written: Table::Endpoints,
+    planned: |action, before, _after| (action == "unpin").then(|| vec![before["integration_uuid"].clone()]),
+};
+
+/// Catalog facts that depend on the role reading them, or that the script checks itself:
+/// left out of the comparison between the copy and the database the script runs on.
+const ROLE_FACTS: &[&str] =
+    &["can_select", "can_update", "can_lock_share", "is_owner", "can_create_in_schema", "rls_active", "comment", "user_code_on_update", "user_triggers"];
+
+/// Everything that stops the script from being made: what stops the migration, except the
+/// privileges only applying it needs (the script checks those where it runs).
+fn generation_blockers<M: Migration>(t: &Target) -> Vec<MigError> {
+    let spec = &M::SPEC;
+    let mut blockers: Vec<MigError> = spec.tables().filter_map(|table| t.check_relation(table).err()).collect();
+    if !blockers.is_empty() {
+        return blockers;
+    }
+    let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
+    blockers.extend(t.access_blockers(&reads, spec.name));
+    for u in spec.uses {
+        blockers.extend(t.structure_blockers(u.table, u.no_foreign_keys, u.matches, u.writes, spec.name));
+    }
+    if !blockers.is_empty() {
+        return blockers;
+    }
+    match guard::read_version(t) {
+        Err(e) => return vec![e],
+        Ok(v) => {
+            if let Err(e) = spec.rule.check(spec.name, t, v, false) {
+                return vec![e];
+            }
+        }
+    }
+    blockers
+}
+
+fn facts_sql(t: &Target, part: &Part) -> Sql {
+    let mut sql = Sql::fixed(
+        "SELECT jsonb_build_object('schema_present', bool_or(f.schema_present), 'schema_usage', bool_or(f.schema_usage), \
+         'tables', jsonb_object_agg(f.table_name, to_jsonb(f) - 'schema_present' - 'schema_usage' - 'temp_allowed')",
+    );
+    if part.reads_endpoints {
+        sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (")
+            .statement(&t.render(template!("v107_index"), &[]))
+            .push(") x)");
+    }
+    sql.push(") FROM (").statement(&t.render(template!("catalog"), &[])).push(") f");
+    sql
+}
+
+fn inputs_sql(t: &Target, part: &Part, endpoints_label: &'static str) -> Vec<(Table, Sql)> {
+    let inputs = sections!("script_inputs");
+    let mut out = Vec::new();
+    if let Some(filter) = part.settings_where {
+        out.push((
+            Table::Settings,
+            t.render(inputs.get("settings"), &[(Hole::Where, Fill::Fragment(filter)), (Hole::Label, Fill::Fragment(part.settings_label))]),
+        ));
+    }
+    if part.reads_endpoints {
+        out.push((Table::Endpoints, t.render(inputs.get("endpoints"), &[(Hole::Label, Fill::Fragment(endpoints_label))])));
+    }
+    out
+}
+
+/// One table's data: the JSON array text and, for the header, each changed row's line.
+struct Data {
+    json: String,
+    changed: Vec<String>,
+    rows: usize,
+    /// Rows it changes.
+    planned: usize,
+}
+
+fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, MigError> {
+    let mut sql = Sql::fixed("SELECT i.uuid::text AS uuid, i.digest, ");
+    match preview {
+        Some(p) => {
+            sql.push("p.action, p.before::text AS before, p.after::text AS after, p.reason FROM (")
+                .statement(inputs)
+                .push(") i LEFT JOIN (")
+                .statement(p)
+                .push(") p ON p.row_uuid = i.uuid AND p.relation = i.rel");
+        }
+        None => {
+            sql.push("NULL::text AS action, NULL::text AS before, NULL::text AS after, NULL::text AS reason FROM (").statement(inputs).push(") i");
+        }
+    }
+    sql.push(" ORDER BY i.uuid, i.digest");
+    let mut lines = Vec::new();
+    let mut changed = Vec::new();
+    let mut planned = 0;
+    Spi::connect(|c| {
+        for row in c.select(sql.as_str(), None, &[])? {
+            let uuid: Option<String> = row.get_by_name("uuid")?;
+            let digest: Option<String> = row.get_by_name("digest")?;
+            let mut line = vec![json!(uuid), json!(digest)];
+            if let Some(action) = row.get_by_name::<String, _>("action")? {
+                let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok()).unwrap_or(Value::Null);
+                let before = parse(row.get_by_name("before")?);
+                let after = parse(row.get_by_name("after")?);
+                if let Some(values) = (part.planned)(&action, &before, &after) {
+                    line.extend(values);
+                    planned += 1;
+                }
+                let reason: Option<String> = row.get_by_name("reason")?;
+                changed.push(format!("{action} {}: {}", uuid.as_deref().unwrap_or("(no uuid)"), reason.unwrap_or_default()));
+            }
+            lines.push(Value::Array(line).to_string());
+        }
+        Ok::<_, pgrx::spi::Error>(())
+    })?;
+    let rows = lines.len();
+    Ok(Data { json: format!("[\n{}\n]", lines.join(",\n")), changed, rows, planned })
+}
+
+fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
+    let spec = &M::SPEC;
+    let tables: Vec<Table> = spec.tables().collect();
+    let t = Target::resolve(prefix, &tables)?;
+    if let Some(first) = generation_blockers::<M>(&t).into_iter().next() {
+        return Err(first);
+    }
+    let version = guard::read_version(&t)?;
+    let plan = M::plan(&t);
+    if let Some(first) = M::blockers(&plan).first() {
+        return Err(first.clone());
+    }
+    let stamp = spec.rule.stamp_after(version);
+
+    // The copy's facts, as the script will read them where it runs.
+    let facts_sql = facts_sql(&t, part);
+    let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?.map(|j| j.0).unwrap_or(Value::Null);
+    let has_pin_column = facts["tables"]["phoenix_kit_ai_endpoints"]["columns"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|v| v == "integration_uuid=uuid"));
+    if let Some(tables) = facts["tables"].as_object_mut() {
+        for table in tables.values_mut() {
+            if let Some(f) = table.as_object_mut() {
+                for key in ROLE_FACTS {
+                    f.remove(*key);
+                }
+            }
+        }
+    }
+
+    let endpoints_label = if has_pin_column { "e.integration_uuid" } else { "NULL::uuid" };
+    let preview = M::preview_sql(&t, &plan);
+    let mut settings = Data { json: "[]".into(), changed: Vec::new(), rows: 0, planned: 0 };
+    let mut endpoints = Data { json: "[]".into(), changed: Vec::new(), rows: 0, planned: 0 };
+    let mut inputs = Sql::default();
+    for (i, (table, sql)) in inputs_sql(&t, part, endpoints_label).into_iter().enumerate() {
+        let data = read_data(&sql, (table == part.written).then_some(&preview), part)?;
+        match table {
+            Table::Settings => settings = data,
+            _ => endpoints = data,
+        }
+        if i > 0 {
+            inputs.push("\n    UNION ALL\n    ");
+        }
+        inputs.statement(&sql);
+    }
+
+    let ddl = M::ddl(&t, &plan);
+    let (mut before, mut after) = (Sql::default(), Sql::default());
+    for (_, statement) in &ddl {
+        // V107 up adds its column before the backfill and its indexes after it.
+        let target = if statement.as_str().starts_with("ALTER TABLE") && statement.as_str().ends_with("ADD COLUMN integration_uuid uuid") {
+            &mut before
+        } else {
+            &mut after
+        };
+        target.statement(statement).push(";\n  ");
+    }
+    let mut locks = Sql::default();
+    for (table, mode) in spec.locks {
+        locks.push("LOCK TABLE ").relation(&t.schema, table.name()).push(" IN ").push(mode).push(" MODE;\n      ");
+    }
+    let mut stamp_sql = Sql::default();
+    if let Some(n) = stamp {
+        stamp_sql.push("COMMENT ON TABLE ").relation(&t.schema, Table::Kit.name()).push(" IS ").literal(Some(&n.to_string())).push(";");
+    }
+    let access: Vec<Value> = t
+        .access_checks(spec.privileges, spec.name)
+        .into_iter()
+        .map(|c| json!([c.table.map(Table::name), c.fact, c.expected, c.error.sqlstate(), c.error.message, c.error.hint, c.error.detail]))
+        .collect();
+    let params = json!({
+        "migration": spec.name,
+        "schema": t.schema,
+        "endpoints": t.qualified(Table::Endpoints),
+        "from_version": version,
+        "final_version": stamp.unwrap_or(version),
+        "stamp": stamp,
+        "tables": tables.iter().map(|t| t.name()).collect::<Vec<_>>(),
+        "access": access,
+        "facts": facts,
+        "written": part.written.name(),
+    })
+    .to_string();
+
+    let sections = (part.sections)();
+    let section = |name: &str, fills: &[(Hole, Fill)]| -> Sql {
+        if sections.has(name) {
+            t.render(sections.get(name), fills)
+        } else {
+            Sql::default()
+        }
+    };
+    let dependents = t.render(template!("v107_down_dependents"), &[]);
+    let dependents_fill = [(Hole::Dependents, Fill::Literal(Some(dependents.as_str())))];
+    let rows = section("rows", &[]);
+    let recheck = section("recheck", &dependents_fill);
+    let apply = section("apply", &[]);
+    let verify = section("verify", &[]);
+    let image = section("image", &[]);
+    let body = t.render(
+        template!("script_frame"),
+        &[
+            (Hole::Params, Fill::Literal(Some(&params))),
+            (Hole::SettingsData, Fill::Literal(Some(&settings.json))),
+            (Hole::EndpointsData, Fill::Literal(Some(&endpoints.json))),
+            (Hole::Facts, Fill::Statement(&facts_sql)),
+            (Hole::Inputs, Fill::Statement(&inputs)),
+            (Hole::Rows, Fill::Statement(&rows)),
+            (Hole::Locks, Fill::Statement(&locks)),
+            (Hole::Recheck, Fill::Statement(&recheck)),
+            (Hole::Before, Fill::Statement(&before)),
+            (Hole::Apply, Fill::Statement(&apply)),
+            (Hole::After, Fill::Statement(&after)),
+            (Hole::Verify, Fill::Statement(&verify)),
+            (Hole::Image, Fill::Statement(&image)),
+            (Hole::Stamp, Fill::Statement(&stamp_sql)),
+            (Hole::Table, Fill::Relation(part.written)),
+        ],
+    );
+    let body = body.into_string();
+    // A dollar-quote tag that nothing in the body (data included) contains.
+    let tag = (0..)
+        .map(|n| if n == 0 { "$pk_mig$".to_string() } else { format!("$pk_mig_{n}$") })
+        .find(|tag| !body.contains(tag.as_str()))
+        .expect("a free tag");
+
+    let changed = settings.planned + endpoints.planned;
+    let mut out = String::with_capacity(body.len() + 64 * changed + 1024);
+    let mut line = |text: &str| {
+        out.push_str("-- ");
+        out.push_str(&comment_text(text));
+        out.push('\n');
+    };
+    line(&format!("phoenix_kit_mig {}: migration script for {} on schema {}", env!("CARGO_PKG_VERSION"), spec.name, t.quoted_schema()));
+    line(&format!(
+        "made at version {version}; {}",
+        match stamp {
+            Some(n) => format!("stamps version {n}"),
+            None => "stamps nothing (the version stays)".into(),
+        }
+    ));
+    line(&format!(
+        "changes {changed} row(s) of {}; guards the inputs of {} settings row(s) and {} endpoint(s)",
+        t.qualified(part.written),
+        settings.rows,
+        endpoints.rows
+    ));
+    line("apply: psql -X -v ON_ERROR_STOP=1 -f <this file>, as a role holding the migration's privileges");
+    line(&format!("from an Ecto migration: execute the DO block alone, from DO to its closing {tag};"));
+    for (_, statement) in &ddl {
+        line(&format!("ddl: {statement}"));
+    }
+    for row in settings.changed.iter().chain(endpoints.changed.iter()) {
+        line(row);
+    }
+    out.push_str("BEGIN;\nDO ");
+    out.push_str(&tag);
+    out.push('\n');
+    out.push_str(&body);
+    out.push_str(&tag);
+    out.push_str(";\nCOMMIT;\n");
+    Ok(out)
+}
