@@ -6,8 +6,9 @@
 -- released version, on every major), and the grants an operator made on the migration
 -- functions survive: those functions are not replaced.
 --
--- What changed in the SQL surface: nothing yet. When this file was written (after commit
--- 54a4f0d, Cargo.toml at 0.3.0, with the src/ work in progress of that time) the install
+-- What changed in the SQL surface: one new function, pk_migration_script (below). Apart from
+-- it, when this file was first written (after commit 54a4f0d, Cargo.toml at 0.3.0, with the
+-- src/ work in progress of that time) the install
 -- script of `cargo pgrx schema pg15` held the same objects as the released 0.2.0 one
 -- (sql/phoenix_kit_mig--0.2.0.sql), compared block by block without the `-- src/…:NN`
 -- location comments and regardless of order: the same 17 functions (same signatures,
@@ -33,4 +34,23 @@
 
 -- Changed objects (CREATE OR REPLACE, ALTER FUNCTION, COMMENT ON): none.
 
--- New objects: none yet.
+-- New objects.
+
+-- src/script.rs: the migration as a guarded SQL script for a database without the extension.
+CREATE  FUNCTION "pk_migration_script"(
+	"migration" TEXT, /* Option < & str > */
+	"prefix" TEXT DEFAULT 'public' /* Option < & str > */
+) RETURNS TEXT /* Result < String, ErrorReport > */
+VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'pk_migration_script_wrapper';
+
+-- As sql/finalize.sql does at CREATE EXTENSION.
+REVOKE EXECUTE ON FUNCTION pk_migration_script(text, text) FROM PUBLIC;
+ALTER FUNCTION pk_migration_script(text, text) SET TimeZone = 'UTC';
+ALTER FUNCTION pk_migration_script(text, text) SET DateStyle = 'ISO, YMD';
+ALTER FUNCTION pk_migration_script(text, text) SET IntervalStyle = 'postgres';
+ALTER FUNCTION pk_migration_script(text, text) SET extra_float_digits = 1;
+ALTER FUNCTION pk_migration_script(text, text) SET enable_nestloop = off;
+ALTER FUNCTION pk_migration_script(text, text) SET jit = off;

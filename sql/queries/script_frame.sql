@@ -145,14 +145,14 @@ BEGIN
                 UNION ALL
                 (SELECT i.rel, i.uuid, i.digest FROM pg_temp.pk_mig_inputs i EXCEPT ALL SELECT l.rel, l.uuid, l.digest FROM live l))
   SELECT count(DISTINCT (d.rel, d.uuid)),
-         (array_agg(DISTINCT format('%s %s', d.rel, COALESCE(d.uuid::text, '(no uuid)'))))[1:50]::text
+         array_to_string((array_agg(DISTINCT format('%s %s', d.rel, COALESCE(d.uuid::text, '(no uuid)'))))[1:50], E'\n')
     INTO pk_n, pk_problems
     FROM diff d;
   IF pk_n > 0 THEN
     RAISE EXCEPTION USING ERRCODE = '55000',
       MESSAGE = format('%s: the database differs from the one the script was made from: %s row(s) of schema %s changed, appeared or disappeared since the copy',
                        pk_params->>'migration', pk_n, quote_ident(pk_params->>'schema')),
-      DETAIL = format('rows (first 50): %s', pk_problems),
+      DETAIL = format(E'rows (the first 50):\n%s', pk_problems),
       HINT = 'The script was made from values these rows no longer hold. Dump the tables again, review a new plan and make a new script.';
   END IF;
   @recheck@

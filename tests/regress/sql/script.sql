@@ -1,0 +1,127 @@
+-- docs/behaviour.md §13: pk_migration_script, what an operator sees. The script is made and
+-- applied in this one database (the extension is installed, but the script does not use it:
+-- the TAP test 12_script.t applies it where the extension is absent). The header names the
+-- migration, schema, versions and counts, and each changed row with its reason; a changed
+-- decision input is refused and nothing changes; a rotated credential survives; a second run
+-- says so; data and a schema name holding */, a newline and a quote stay text.
+CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
+SET client_min_messages = warning;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+\pset null '<NULL>'
+\set ECHO none
+\i tests/fixtures/phoenix_kit_fixture.sql
+\i tests/regress/helpers.sql
+
+-- The script's comment lines (its header), and the script itself into :script.
+CREATE FUNCTION pg_temp.header(script text) RETURNS SETOF text LANGUAGE sql AS $fn$
+  SELECT l FROM regexp_split_to_table(script, E'\n') WITH ORDINALITY AS x(l, n)
+   WHERE n < (SELECT min(m) FROM regexp_split_to_table(script, E'\n') WITH ORDINALITY AS y(k, m) WHERE k = 'BEGIN;')
+$fn$;
+CREATE FUNCTION pg_temp.setup(schema text) RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+  EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', schema);
+  PERFORM pg_temp.pk_fixture(schema, 113);
+  PERFORM pg_temp.pk_fixture_setting(schema, 'integration:openrouter:work', '{"api_key":"enc:v1:old","last_validated_at":"2026-01-01T00:00:00Z"}', 'integrations', pg_temp.row_uuid(1), pg_temp.day(1));
+  PERFORM pg_temp.pk_fixture_setting(schema, 'integration:google', NULL, NULL, pg_temp.row_uuid(2), pg_temp.day(2));
+  PERFORM pg_temp.pk_fixture_setting(schema, 'site_name', '"x"', 'core', pg_temp.row_uuid(3), pg_temp.day(3));
+  RETURN pg_temp.pk_fingerprint(schema);
+END
+$fn$;
+\set ECHO all
+
+-- §1: VOLATILE, PARALLEL UNSAFE, SECURITY INVOKER, its own settings, EXECUTE revoked from PUBLIC.
+SELECT pg_get_function_arguments(p.oid) AS arguments, p.provolatile, p.proparallel, p.prosecdef, p.proisstrict, p.proconfig,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute
+  FROM pg_proc p WHERE p.proname = 'pk_migration_script';
+
+-- The header: migration, schema, versions, counts, and every changed row with its reason.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+SELECT pg_temp.header(:'script');
+-- Making it changed nothing; the same inputs give the same bytes whatever the session's settings.
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+SET timezone = 'Pacific/Chatham'; SET datestyle = 'SQL, DMY'; SET extra_float_digits = -3; SET intervalstyle = 'iso_8601';
+SELECT md5(pk_migration_script('v114_up', 'pk_sc')) = md5(:'script') AS byte_identical;
+RESET timezone; RESET datestyle; RESET extra_float_digits; RESET intervalstyle;
+SET timezone = 'UTC'; SET datestyle = 'ISO, YMD';
+
+-- A decision input changed since the copy (a JSON provider): 55000 naming the row; nothing changed.
+UPDATE pk_sc.phoenix_kit_settings SET value_json = value_json || '{"provider":"other"}' WHERE uuid = pg_temp.row_uuid(1);
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+-- A new integration row is a difference too.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+SELECT pg_temp.pk_fixture_setting('pk_sc', 'integration:slack:ops', '{}', 'integrations', pg_temp.row_uuid(4), pg_temp.day(4)) IS NOT NULL AS added;
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+
+-- A credential rotated meanwhile (another key of value_json) does not stop it, and survives it.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+UPDATE pk_sc.phoenix_kit_settings SET value_json = value_json || '{"api_key":"enc:v1:new"}' WHERE uuid = pg_temp.row_uuid(1);
+SET client_min_messages = notice;
+:script
+SELECT uuid, key, module, value_json FROM pg_temp.settings('pk_sc');
+SELECT pg_temp.version('pk_sc');
+-- Run again (an answer lost after COMMIT): it says so and changes nothing.
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+SET client_min_messages = warning;
+
+-- Data and a schema name with */, a newline and quotes stay text in the header and the body.
+SELECT pg_temp.setup(E'pk */ \n''; DROP TABLE x; --') AS fp \gset
+SELECT pg_temp.pk_fixture_setting(E'pk */ \n''; DROP TABLE x; --', E'integration:evil*/:x\n''); DROP SCHEMA pk_sc CASCADE; --', '{}', 'integrations', pg_temp.row_uuid(5), pg_temp.day(5)) IS NOT NULL AS added;
+SELECT pk_migration_script('v114_up', E'pk */ \n''; DROP TABLE x; --') AS script \gset
+SELECT pg_temp.header(:'script');
+:script
+SELECT uuid, key, value_json ->> 'provider' AS provider, value_json ->> 'name' AS name FROM pg_temp.settings(E'pk */ \n''; DROP TABLE x; --');
+SELECT count(*) AS pk_sc_still_there FROM pk_sc.phoenix_kit_settings;
+
+-- Errors: NULL arguments, an unknown migration, a missing schema, the version guard, blocked data.
+SELECT pk_migration_script(NULL, 'pk_sc');
+SELECT pk_migration_script('v114_up', NULL);
+SELECT pk_migration_script('v115_up', 'pk_sc');
+SELECT pk_migration_script('v114_up', 'pk_nope');
+SELECT pk_migration_script('v107_up', 'pk_sc');
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pg_temp.pk_fixture_setting('pk_sc', 'integration:a:x', '[]', 'integrations', pg_temp.row_uuid(6), pg_temp.day(6)) IS NOT NULL AS added;
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc');
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+
+-- A version moved since the copy: the version guard's own message.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+SELECT pg_temp.set_version('pk_sc', '110');
+:script
+\echo :LAST_ERROR_SQLSTATE
+-- Another table's foreign key on the key column, made after the copy: refused, 55000.
+SELECT pg_temp.set_version('pk_sc', '113');
+CREATE TABLE public.pk_sc_ref (k varchar(255) REFERENCES pk_sc.phoenix_kit_settings (key) ON UPDATE CASCADE);
+:script
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE public.pk_sc_ref;
+-- A trigger that changes a column the plan does not show: 27000 naming row and column.
+CREATE FUNCTION pk_sc.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.date_updated := NEW.date_updated + interval '1 day'; RETURN NEW; END $$;
+CREATE TRIGGER touch BEFORE UPDATE ON pk_sc.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_sc.touch();
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+-- Disabled for the transaction by its owner, the same script applies.
+ALTER TABLE pk_sc.phoenix_kit_settings DISABLE TRIGGER touch;
+:script
+SELECT pg_temp.version('pk_sc');
+
+DROP SCHEMA pk_sc CASCADE;
+DROP SCHEMA "pk */ 
+'; DROP TABLE x; --" CASCADE;
