@@ -34,6 +34,7 @@
 #   --keep-templates     keep the template databases at the end (default: kept; see --drop-templates)
 #   --drop-templates     drop this run's template databases at the end
 #   --cold-library       do not LOAD the library before the timing: the call loads it
+#   --no-script          do not time G and S (pk_migration_script)
 #   --with-proposed      also time D, bench/sql/proposed/<migration>.sql where it exists: the
 #                        extension's statements with the fixes proposed in bench/README.md
 #
@@ -43,6 +44,12 @@
 #   C  the floor: least work reaching the same keys/columns bench/sql/variants/<m>.floor.sql
 #   P  SELECT count(*) FROM pk_migration_plan(…), the preview bench/sql/variants/<m>.plan.sql
 #      (where that file exists: v114_up, v107_up); it changes nothing
+#   G  generating the script: SELECT pk_migration_script('<m>', 'public') \g FILE, on a copy
+#      with the extension (the text reaches psql and is written to FILE)  bench/sql/variants/<m>.script.sql
+#   S  applying that FILE (G's of the same round) to a fresh copy WITHOUT the extension: the
+#      script's own BEGIN; DO …; COMMIT;, timed as A is. Its end state must be A's.
+#   The result file also gives the script's size and the text of the rows the migration
+#   changes (bench/sql/rows_text.sql), and G/A, S/A, size/text.
 #
 # Cluster: scripts/pgcluster.sh's (PK_CLUSTER_DIR, PK_SOCKET_DIR, PK_PGPORT are honoured; it
 # is started if needed and left running). Data templates are databases named pkb_t_*, one set
@@ -57,7 +64,7 @@ RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 
 
 orig_args="$*"
 mode=full sizes="" v107_sizes="" rounds="" seed=42 only="v114_up,v114_down,v107_up,v107_down"
-out="" rebuild=0 install=auto preload=true drop_templates=0 variants="A B C P" pg_major=""
+out="" rebuild=0 install=auto preload=true drop_templates=0 variants="A B C P G S" pg_major=""
 while [ $# -gt 0 ]; do
   case $1 in
     --pg) [ -n "${2:-}" ] || { echo "bench: --pg needs a major (one of $(echo $(scripts/pgmajors.sh list)))" >&2; exit 2; }
@@ -77,7 +84,8 @@ while [ $# -gt 0 ]; do
     --no-install) install=no ;;
     --keep-templates) drop_templates=0 ;;
     --drop-templates) drop_templates=1 ;;
-    --with-proposed) variants="A B C P D" ;;
+    --with-proposed) variants="${variants/P/P D}" ;;
+    --no-script) variants="${variants/ G S/}" ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -290,7 +298,10 @@ SQL
 declare -A first_fp
 mismatches=0 failures=0
 tsv=$work/runs.tsv
-printf 'migration\trows\tendpoints\tround\tvariant\tstatus\tms\thwm_before\thwm_after\tanon_before\tanon_peak\tanon_after\tso_mapped\tso_disk_before\tso_disk_after\tfingerprint\tagree\tbuild\n' >"$tsv"
+printf 'migration\trows\tendpoints\tround\tvariant\tstatus\tms\thwm_before\thwm_after\tanon_before\tanon_peak\tanon_after\tso_mapped\tso_disk_before\tso_disk_after\tfingerprint\tagree\tbuild\tscript_bytes\tchanged_rows\tchanged_text_bytes\n' >"$tsv"
+# G writes the script here (one per migration and size, replaced every round); S applies it.
+mkdir -p "$work/scripts"; chmod 0755 "$work/scripts"
+declare -A changed_rows changed_text   # migration:rows -> rows_text.sql's figures (G, round 1)
 
 kv() { # kv "a=1 b=2" key -> value
   local pair
@@ -309,7 +320,8 @@ agree_keys() {
 }
 
 run_one() {
-  local mig=$1 n=$2 e=$3 round=$4 variant=$5 template stamp file check load=false
+  local mig=$1 n=$2 e=$3 round=$4 variant=$5 template stamp file check load=false wrap=true
+  local script=$work/scripts/$mig.$n.sql script_bytes=""
   case $mig in
     v114_up) template=$(tname s107 "$n"); stamp=113; check=bench/sql/check_settings.sql ;;
     v114_down) template=$(tname s114 "$n"); stamp=114; check=bench/sql/check_settings.sql ;;
@@ -322,7 +334,16 @@ run_one() {
     C) file=bench/sql/variants/$mig.floor.sql ;;
     D) file=bench/sql/proposed/$mig.sql; load=true ;;
     P) file=bench/sql/variants/$mig.plan.sql; load=true ;;
+    G) file=bench/sql/variants/$mig.script.sql; load=true; rm -f "$script" ;;
+    S) file=$script; wrap=false ;;
   esac
+  local vfile=$file; [[ $vfile = /* ]] || vfile=$ROOT/$file
+  if [ "$variant" = S ] && [ ! -s "$script" ]; then  # G failed: nothing to apply
+    failures=$((failures + 1)); mismatches=$((mismatches + 1))
+    say "$mig rows=$n round=$round variant=S FAILED: no script (G failed)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t%s\t\t\t\t\n' "$mig" "$n" "$e" "$round" S error 0 "no(no script)" >>"$tsv"
+    return
+  fi
   local attempt=0 setups=0 status ms fp so_before so_after
   while :; do
     attempt=$((attempt + 1))
@@ -343,7 +364,7 @@ run_one() {
     so_before=$(so_size)
     status=ok
     BENCH_PROBE=$ROOT/bench/probe.sh BENCH_RUN_DIR=$work/run PGOPTIONS=" " \
-      psql -d pkb_run -v bench_variant="$ROOT/$file" -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$private_so" -f bench/sql/timed.psql \
+      psql -d pkb_run -v bench_variant="$vfile" -v bench_wrap=$wrap -v bench_script="$script" -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$private_so" -f bench/sql/timed.psql \
       >"$work/run/out" 2>"$work/run/err" || status=error
     so_after=$(so_size)
     local mapped; mapped=$(kv "$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null)" so_mapped)
@@ -354,8 +375,21 @@ run_one() {
     break
   done
   ms=$(awk '/^Time: [0-9.]+ ms/ {s += $2} END {printf "%.3f", s}' "$work/run/out")
+  if [ "$status" = ok ] && [ "$variant" = G ] && [ ! -s "$script" ]; then
+    status=error; echo "G: psql wrote no script to $script" >>"$work/run/err"
+  fi
   if [ "$status" = ok ]; then
     fp=$(psql -d pkb_run -At -f "$check" | tr -d '\n') || fp="check-failed"
+    if [ "$variant" = G ]; then
+      # The script's size without the newline psql's unaligned output adds after the value.
+      script_bytes=$(( $(stat -c %s "$script") - 1 ))
+      # The text of the rows the migration changes, once per migration and size; the copy is
+      # still as before the migration (generating changes nothing), and the timing is over.
+      if [ -z "${changed_text[$mig:$n]:-}" ]; then
+        local rt; rt=$(psql -d pkb_run -At -v bench_migration="$mig" -f bench/sql/rows_text.sql) || rt="|"
+        changed_rows[$mig:$n]=${rt%%|*}; changed_text[$mig:$n]=${rt#*|}
+      fi
+    fi
   else
     fp=""; failures=$((failures + 1))
     say "$mig rows=$n round=$round variant=$variant FAILED:"; sed 's/^/    /' "$work/run/err" | head -n 20 >&2
@@ -363,8 +397,9 @@ run_one() {
   psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null
   # Agreement with A's end state (A runs first in each round).
   local agree=yes k
-  if [ "$status" = ok ] && [ "$variant" = P ]; then
-    # The preview changes nothing: its end state is the template's (fingerprint not compared).
+  if [ "$status" = ok ] && { [ "$variant" = P ] || [ "$variant" = G ]; }; then
+    # The preview and the script's generation change nothing: the end state is the
+    # template's (fingerprint not compared).
     agree=yes
   elif [ "$status" = ok ]; then
     if [ "$variant" = A ]; then
@@ -376,7 +411,9 @@ run_one() {
         first_fp[$mig:$n]=$fp
       fi
     elif [ -n "${first_fp[$mig:$n]:-}" ]; then
-      for k in $(agree_keys "$mig" "${variant/D/B}"); do
+      # D and S (the script) must reach what B must; S's V114 up also A's module and value_json.
+      local as=${variant/D/B}; as=${as/S/B}
+      for k in $(agree_keys "$mig" "$as"); do
         [ "$(kv "$fp" "$k")" = "$(kv "${first_fp[$mig:$n]}" "$k")" ] || { agree="no($k)"; break; }
       done
     else
@@ -392,11 +429,13 @@ run_one() {
   fi
   local p; p=$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null || true)
   local build=""; [ "$load" = false ] || build=$build_sum
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  local crows="" ctext=""
+  if [ "$variant" = G ]; then crows=${changed_rows[$mig:$n]:-}; ctext=${changed_text[$mig:$n]:-}; fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$mig" "$n" "$e" "$round" "$variant" "$status" "${ms:-0}" \
     "$(kv "$p" hwm_before)" "$(kv "$p" hwm_after)" "$(kv "$p" anon_before)" "$(kv "$p" anon_peak)" "$(kv "$p" anon_after)" \
-    "$(kv "$p" so_mapped)" "$so_before" "$so_after" "$fp" "$agree" "$build" >>"$tsv"
-  say "$(printf '%-9s rows=%-8s round %s %s %10s ms  %s' "$mig" "$n" "$round" "$variant" "${ms:-0}" "$status${agree:+ agree=$agree}")"
+    "$(kv "$p" so_mapped)" "$so_before" "$so_after" "$fp" "$agree" "$build" "$script_bytes" "$crows" "$ctext" >>"$tsv"
+  say "$(printf '%-9s rows=%-8s round %s %s %10s ms  %s' "$mig" "$n" "$round" "$variant" "${ms:-0}" "$status${agree:+ agree=$agree}${script_bytes:+ script=$script_bytes bytes}")"
 }
 
 # --- main ------------------------------------------------------------------------------------

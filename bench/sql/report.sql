@@ -10,7 +10,8 @@
 CREATE TEMP TABLE runs (
   migration text, rows bigint, endpoints bigint, round int, variant text, status text, ms float8,
   hwm_before bigint, hwm_after bigint, anon_before bigint, anon_peak bigint, anon_after bigint,
-  so_mapped bigint, so_disk_before bigint, so_disk_after bigint, fingerprint text, agree text, build text
+  so_mapped bigint, so_disk_before bigint, so_disk_after bigint, fingerprint text, agree text, build text,
+  script_bytes bigint, changed_rows bigint, changed_text_bytes bigint
 );
 \copy runs FROM pstdin WITH (FORMAT csv, DELIMITER E'\t', HEADER true)
 
@@ -23,7 +24,11 @@ SELECT migration, rows, endpoints, variant,
        max(ms) FILTER (WHERE status = 'ok') AS hi,
        max(hwm_after - hwm_before) FILTER (WHERE status = 'ok') AS hwm_growth_kb,
        max(GREATEST(anon_peak, anon_after) - anon_before) FILTER (WHERE status = 'ok') AS anon_growth_kb,
-       max(so_mapped) AS so_mapped
+       max(so_mapped) AS so_mapped,
+       min(script_bytes) FILTER (WHERE status = 'ok') AS script_min,
+       max(script_bytes) FILTER (WHERE status = 'ok') AS script_max,
+       max(changed_rows) AS changed_rows,
+       max(changed_text_bytes) AS changed_text_bytes
   FROM runs GROUP BY 1, 2, 3, 4;
 
 CREATE TEMP TABLE mig_order (migration text, ord int);
@@ -121,6 +126,29 @@ SELECT format('| pk_migration_plan(%s) ≤ 1.5× the migration (at %s rows) | %s
                    THEN 'n/a (judged at 10^6 settings rows / 10^5 endpoints)' ELSE pg_temp.verdict(p.med / NULLIF((w.sa).med, 0) <= 1.5) END)
   FROM top w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
  ORDER BY w.ord;
+-- pk_migration_script (docs/behaviour.md §13), at 10^5 settings rows: generating (G) ≤ 2× the
+-- migration (A), the script ≤ 2× the text of the rows it changes, applying it (S) ≤ 1.5× A.
+SELECT format('| pk_migration_script(%s): generating ≤ 2× the migration (at %s settings rows) | %s | %s |', w.migration, w.rows,
+              pg_temp.ratio(g.med, (w.sa).med),
+              CASE WHEN w.rows <> 100000 THEN 'n/a (judged at 10^5 settings rows)'
+                   ELSE pg_temp.verdict(g.med / NULLIF((w.sa).med, 0) <= 2) END)
+  FROM wide w JOIN stats g ON g.migration = w.migration AND g.rows = w.rows AND g.variant = 'G'
+ WHERE w.rows = 100000 OR w.rows = (SELECT max(rows) FROM wide x WHERE x.migration = w.migration)
+ ORDER BY w.ord, w.rows;
+SELECT format('| pk_migration_script(%s): the script ≤ 2× the text of the rows it changes (at %s settings rows) | %s | %s |', w.migration, w.rows,
+              pg_temp.ratio(g.script_max, g.changed_text_bytes),
+              CASE WHEN w.rows <> 100000 THEN 'n/a (judged at 10^5 settings rows)'
+                   ELSE pg_temp.verdict(g.script_max <= 2 * g.changed_text_bytes) END)
+  FROM wide w JOIN stats g ON g.migration = w.migration AND g.rows = w.rows AND g.variant = 'G'
+ WHERE w.rows = 100000 OR w.rows = (SELECT max(rows) FROM wide x WHERE x.migration = w.migration)
+ ORDER BY w.ord, w.rows;
+SELECT format('| pk_migration_script(%s): applying ≤ 1.5× the migration (at %s settings rows) | %s | %s |', w.migration, w.rows,
+              pg_temp.ratio(x.med, (w.sa).med),
+              CASE WHEN w.rows <> 100000 THEN 'n/a (judged at 10^5 settings rows)'
+                   ELSE pg_temp.verdict(x.med / NULLIF((w.sa).med, 0) <= 1.5) END)
+  FROM wide w JOIN stats x ON x.migration = w.migration AND x.rows = w.rows AND x.variant = 'S'
+ WHERE w.rows = 100000 OR w.rows = (SELECT max(rows) FROM wide y WHERE y.migration = w.migration)
+ ORDER BY w.ord, w.rows;
 SELECT format('| pk_migration_plan(%s) backend memory growth ≤ 64 MiB (at %s rows) | private %s MiB | %s |', w.migration, w.rows,
               pg_temp.mib(p.anon_growth_kb), pg_temp.verdict(p.anon_growth_kb <= 64 * 1024))
   FROM top w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
@@ -137,6 +165,35 @@ SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', w.migration, w.rows, 
               pg_temp.cell(p), pg_temp.cell(w.sa), pg_temp.ratio(p.med, (w.sa).med),
               pg_temp.mib(p.anon_growth_kb), pg_temp.mib(p.hwm_growth_kb))
   FROM wide w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
+ ORDER BY w.ord, w.rows;
+\endif
+
+SELECT count(*) > 0 AS has_g FROM runs WHERE variant IN ('G', 'S') \gset
+\if :has_g
+\echo ''
+\echo '## G and S: pk_migration_script (same run, same copies, interleaved with A)'
+\echo ''
+\echo 'G = generating the script: `SELECT pk_migration_script(<m>, ''public'') \\g FILE` on a copy with the'
+\echo 'extension (BEGIN … COMMIT timed as A is; the text is sent to psql and written to FILE). S = applying'
+\echo 'FILE to a fresh copy without the extension: the script''s own `BEGIN; DO …; COMMIT;`, the sum of psql'
+\echo '`\\timing` as for A. Script = its size in bytes (min–max over the rounds when they differ). Changed rows'
+\echo '= the rows the migration changes (V114 up: keys `integration:%`; V114 down: module `integrations`'
+\echo 'keyed by their uuid; V107 up: endpoints the plan pins; V107 down: endpoints with an'
+\echo '`integration_uuid`), and their text = the sum of `octet_length(row_to_json(t)::text)`.'
+\echo ''
+\echo '| migration | settings rows | endpoints | A ms | G generate ms | S apply ms | G/A | S/A | script bytes | changed rows | their text bytes | script/text | G private +MiB | S private +MiB |'
+\echo '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |', w.migration, w.rows,
+              CASE WHEN w.migration LIKE 'v107%' THEN w.endpoints::text ELSE '–' END,
+              pg_temp.cell(w.sa), pg_temp.cell(g), pg_temp.cell(x),
+              pg_temp.ratio(g.med, (w.sa).med), pg_temp.ratio(x.med, (w.sa).med),
+              COALESCE(g.script_max::text || CASE WHEN g.script_min <> g.script_max THEN format(' (min %s)', g.script_min) ELSE '' END, 'n/a'),
+              COALESCE(g.changed_rows::text, 'n/a'), COALESCE(g.changed_text_bytes::text, 'n/a'),
+              pg_temp.ratio(g.script_max, g.changed_text_bytes),
+              pg_temp.mib(g.anon_growth_kb), pg_temp.mib(x.anon_growth_kb))
+  FROM wide w LEFT JOIN stats g ON g.migration = w.migration AND g.rows = w.rows AND g.variant = 'G'
+              LEFT JOIN stats x ON x.migration = w.migration AND x.rows = w.rows AND x.variant = 'S'
+ WHERE g.variant IS NOT NULL OR x.variant IS NOT NULL
  ORDER BY w.ord, w.rows;
 \endif
 
