@@ -25,7 +25,7 @@
 #                        which is not the cluster of --pg 15. Default result file <date>-pgNN.md.
 #   --sizes N,N,…        settings rows for V114 (and V107 unless --v107-sizes is given)
 #   --v107-sizes N,N,…   settings rows for V107 (endpoints = rows / 10)
-#   --rounds R           rounds of A B C (interleaved; median over the rounds)
+#   --rounds R           rounds of A B C P G S (interleaved; median over the rounds)
 #   --seed S             data seed [42]
 #   --only LIST          migrations to run, e.g. v114_up,v107_up [all four]
 #   --out FILE           markdown result file (the .tsv goes next to it)

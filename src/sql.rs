@@ -530,6 +530,27 @@ mod tests {
     }
 
     #[test]
+    fn script_parts_have_their_sections() {
+        let read = |name: &'static str| -> &'static str {
+            Box::leak(std::fs::read_to_string(format!("{}/sql/queries/{name}.sql", env!("CARGO_MANIFEST_DIR"))).unwrap().into_boxed_str())
+        };
+        let inputs = Sections::parse("script_inputs", read("script_inputs")).unwrap();
+        assert!(inputs.has("settings") && inputs.has("endpoints"));
+        for migration in ["script_v114_up", "script_v114_down", "script_v107_up", "script_v107_down"] {
+            let parts = Sections::parse(migration, read(migration)).unwrap();
+            for section in ["rows", "apply", "verify", "image"] {
+                assert!(parts.has(section), "{migration}: no section {section}");
+            }
+            // The header comment before the first section is not a part.
+            assert!(!parts.0.iter().any(|(name, _)| name.is_empty()));
+        }
+        let frame = Template::parse("script_frame", read("script_frame")).unwrap();
+        for hole in [Hole::Rows, Hole::Apply, Hole::Verify, Hole::Image, Hole::Inputs, Hole::Facts, Hole::Locks, Hole::Stamp] {
+            assert!(frame.holes().any(|h| h == hole), "script_frame has no {hole:?}");
+        }
+    }
+
+    #[test]
     fn literals_and_comments_cannot_be_left() {
         assert_eq!(quote_literal("a'b"), "'a''b'");
         assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
