@@ -249,6 +249,8 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
         inputs.statement(&sql);
     }
 
+    let digest_sql = t.render(sections!("script_inputs").get("digest"), &[(Hole::Inputs, Fill::Statement(&inputs))]);
+    let inputs_digest: Option<String> = Spi::get_one(digest_sql.as_str())?;
     let ddl = M::ddl(&t, &plan);
     let (mut before, mut after) = (Sql::default(), Sql::default());
     for (_, statement) in &ddl {
@@ -279,6 +281,7 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
         "endpoints": t.qualified(Table::Endpoints),
         "from_version": version,
         "final_version": stamp.unwrap_or(version),
+        "inputs_digest": inputs_digest,
         "stamp": stamp,
         "tables": tables.iter().map(|t| t.name()).collect::<Vec<_>>(),
         "access": access,
@@ -310,6 +313,7 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
             (Hole::EndpointsData, Fill::Literal(Some(&endpoints.json))),
             (Hole::Facts, Fill::Statement(&facts_sql)),
             (Hole::Inputs, Fill::Statement(&inputs)),
+            (Hole::Digest, Fill::Statement(&digest_sql)),
             (Hole::Rows, Fill::Statement(&rows)),
             (Hole::Locks, Fill::Statement(&locks)),
             (Hole::Recheck, Fill::Statement(&recheck)),

@@ -142,6 +142,7 @@ pub enum Hole {
     Dependents,
     Facts,
     Inputs,
+    Digest,
     Rows,
     Locks,
     Recheck,
@@ -157,7 +158,7 @@ impl Hole {
     fn takes_statement(self) -> bool {
         matches!(
             self,
-            Hole::Plan | Hole::Candidates | Hole::Facts | Hole::Inputs | Hole::Rows | Hole::Locks | Hole::Recheck | Hole::Before
+            Hole::Plan | Hole::Candidates | Hole::Facts | Hole::Inputs | Hole::Digest | Hole::Rows | Hole::Locks | Hole::Recheck | Hole::Before
                 | Hole::Apply | Hole::After | Hole::Verify | Hole::Image | Hole::Stamp
         )
     }
@@ -185,6 +186,7 @@ const HOLES: &[(&str, Hole)] = &[
     ("dependents", Hole::Dependents),
     ("facts", Hole::Facts),
     ("inputs", Hole::Inputs),
+    ("digest", Hole::Digest),
     ("rows", Hole::Rows),
     ("locks", Hole::Locks),
     ("recheck", Hole::Recheck),
@@ -535,7 +537,7 @@ mod tests {
             Box::leak(std::fs::read_to_string(format!("{}/sql/queries/{name}.sql", env!("CARGO_MANIFEST_DIR"))).unwrap().into_boxed_str())
         };
         let inputs = Sections::parse("script_inputs", read("script_inputs")).unwrap();
-        assert!(inputs.has("settings") && inputs.has("endpoints"));
+        assert!(inputs.has("settings") && inputs.has("endpoints") && inputs.has("digest"));
         for migration in ["script_v114_up", "script_v114_down", "script_v107_up", "script_v107_down"] {
             let parts = Sections::parse(migration, read(migration)).unwrap();
             for section in ["rows", "apply", "verify", "image"] {

@@ -11,13 +11,18 @@
 --   settings_data, endpoints_data (literals): [[uuid, digest, planned values …], …] by uuid
 --   facts: one SELECT yielding the catalog facts as jsonb (catalog.sql; V107: v107_index.sql)
 --   inputs: the live decision inputs (rel, uuid, digest) of the rows the migration reads
+--   digest: one digest over them (script_inputs.sql), params' "inputs_digest" on the copy
 --   rows, locks, recheck, before, apply, after, verify, stamp: the migration's own statements
 --   image: the expected whole row after the migration, from the before-image b.img and pk_mig_rows r
 --   table: the table the migration writes rows of
 DECLARE
   pk_params jsonb := @params@;
-  pk_settings_data jsonb := @settings_data@;
-  pk_endpoints_data jsonb := @endpoints_data@;
+  -- Text: parsed only where a part reads them (a table's planned rows; every row only when
+  -- the inputs differ from the copy's and the DETAIL must name the rows).
+  pk_settings_text text := @settings_data@;
+  pk_endpoints_text text := @endpoints_data@;
+  pk_settings_data jsonb;
+  pk_endpoints_data jsonb;
   pk_saved jsonb;
   pk_facts jsonb;
   pk_check jsonb;
@@ -95,10 +100,11 @@ BEGIN
       HINT = 'PhoenixKit records its schema version as the integer comment of this table.';
   END IF;
 
-  CREATE TEMPORARY TABLE pk_mig_inputs ON COMMIT DROP AS
-    SELECT 'phoenix_kit_settings'::text AS rel, (e.value->>0)::uuid AS uuid, e.value->>1 AS digest FROM jsonb_array_elements(pk_settings_data) e
-    UNION ALL
-    SELECT 'phoenix_kit_ai_endpoints', (e.value->>0)::uuid, e.value->>1 FROM jsonb_array_elements(pk_endpoints_data) e;
+  IF pk_params->>'written' = 'phoenix_kit_settings' THEN
+    pk_settings_data := pk_settings_text::jsonb;
+  ELSE
+    pk_endpoints_data := pk_endpoints_text::jsonb;
+  END IF;
   @rows@
   ANALYZE pg_temp.pk_mig_rows;
 
@@ -109,7 +115,7 @@ BEGIN
     IF pk_n = 0 THEN
       RAISE NOTICE '%', format('phoenix_kit_mig script: %s was already applied to schema %s (version %s, every planned row as planned); nothing changed',
                                pk_params->>'migration', quote_ident(pk_params->>'schema'), pk_version);
-      DROP TABLE pg_temp.pk_mig_inputs, pg_temp.pk_mig_rows;
+      DROP TABLE pg_temp.pk_mig_rows;
       PERFORM set_config(s.key, s.value, true) FROM jsonb_each_text(pk_saved) s;
       RETURN;
     END IF;
@@ -139,16 +145,22 @@ BEGIN
       HINT = 'A foreign key, rule, constraint, collation, column or index that the copy does not have can change what the migration does. Make the tables match, or dump them again and make a new script.';
   END IF;
 
-  -- The decision inputs of every row the migration reads, as on the copy (per-row digests).
-  WITH live AS MATERIALIZED (@inputs@),
-       diff AS ((SELECT l.rel, l.uuid, l.digest FROM live l EXCEPT ALL SELECT i.rel, i.uuid, i.digest FROM pg_temp.pk_mig_inputs i)
-                UNION ALL
-                (SELECT i.rel, i.uuid, i.digest FROM pg_temp.pk_mig_inputs i EXCEPT ALL SELECT l.rel, l.uuid, l.digest FROM live l))
-  SELECT count(DISTINCT (d.rel, d.uuid)),
-         array_to_string((array_agg(DISTINCT format('%s %s', d.rel, COALESCE(d.uuid::text, '(no uuid)'))))[1:50], E'\n')
-    INTO pk_n, pk_problems
-    FROM diff d;
-  IF pk_n > 0 THEN
+  -- The decision inputs of every row the migration reads, as on the copy: one digest over the
+  -- per-row digests first; only when it differs are the rows compared one by one, to name them.
+  pk_problems := (@digest@);
+  IF pk_problems IS DISTINCT FROM pk_params->>'inputs_digest' THEN
+    WITH live AS MATERIALIZED (@inputs@),
+         copy AS (SELECT 'phoenix_kit_settings'::text AS rel, (e.value->>0)::uuid AS uuid, e.value->>1 AS digest
+                    FROM jsonb_array_elements(pk_settings_text::jsonb) e
+                  UNION ALL
+                  SELECT 'phoenix_kit_ai_endpoints', (e.value->>0)::uuid, e.value->>1 FROM jsonb_array_elements(pk_endpoints_text::jsonb) e),
+         diff AS ((SELECT l.rel, l.uuid, l.digest FROM live l EXCEPT ALL SELECT c.rel, c.uuid, c.digest FROM copy c)
+                  UNION ALL
+                  (SELECT c.rel, c.uuid, c.digest FROM copy c EXCEPT ALL SELECT l.rel, l.uuid, l.digest FROM live l))
+    SELECT count(DISTINCT (d.rel, d.uuid)),
+           array_to_string((array_agg(DISTINCT format('%s %s', d.rel, COALESCE(d.uuid::text, '(no uuid)'))))[1:50], E'\n')
+      INTO pk_n, pk_problems
+      FROM diff d;
     RAISE EXCEPTION USING ERRCODE = '55000',
       MESSAGE = format('%s: the database differs from the one the script was made from: %s row(s) of schema %s changed, appeared or disappeared since the copy',
                        pk_params->>'migration', pk_n, quote_ident(pk_params->>'schema')),
@@ -217,6 +229,6 @@ BEGIN
   RAISE NOTICE '%', format('phoenix_kit_mig script: %s applied to schema %s: %s row(s) of %s written and verified%s',
                            pk_params->>'migration', quote_ident(pk_params->>'schema'), pk_written, pk_params->>'written',
                            COALESCE(', stamped version ' || (pk_params->>'stamp'), ''));
-  DROP TABLE pg_temp.pk_mig_inputs, pg_temp.pk_mig_rows;
+  DROP TABLE pg_temp.pk_mig_rows;
   PERFORM set_config(s.key, s.value, true) FROM jsonb_each_text(pk_saved) s;
 END

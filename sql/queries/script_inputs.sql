@@ -16,3 +16,9 @@ SELECT 'phoenix_kit_settings'::text AS rel, s.uuid,
 --- endpoints
 SELECT 'phoenix_kit_ai_endpoints'::text AS rel, e.uuid, md5(ROW(e.uuid, e.name, e.provider, @label@)::text) AS digest
   FROM @endpoints@ e
+
+--- digest
+-- One digest over every row's (the copy's against the live one's before anything else): the
+-- order is by uuid, and by the texts' bytes (COLLATE "C"), whatever the databases' collations.
+SELECT md5(string_agg(concat_ws(' ', l.rel, l.uuid, l.digest), E'\n' ORDER BY l.rel COLLATE "C", l.uuid, l.digest COLLATE "C"))
+  FROM (@inputs@) l
