@@ -44,9 +44,10 @@ struct Part {
     reads_endpoints: bool,
     /// The table whose rows it writes (and whose preview rows name them).
     written: Table,
-    /// The planned values of one preview row `(action, before, after)`; None for a row it
-    /// does not change.
-    planned: fn(&str, &Value, &Value) -> Option<Vec<Value>>,
+    /// The planned values of one preview row `p` (action, before, after) as a jsonb array,
+    /// NULL for a row it does not change. Taken in SQL: the values travel as jsonb, never
+    /// through a lossy parse (a number beyond f64, deep nesting).
+    planned: &'static str,
 }
 
 const V114_UP: Part = Part {
@@ -55,12 +56,7 @@ const V114_UP: Part = Part {
     settings_label: "NULL::text",
     reads_endpoints: false,
     written: Table::Settings,
-    planned: |action, _before, after| {
-        (action == "rewrite").then(|| match after.get("value_json") {
-            Some(v) => vec![v["provider"].clone(), v["name"].clone()],
-            None => vec![Value::Null, Value::Null],
-        })
-    },
+    planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'value_json' -> 'provider', p.after -> 'value_json' -> 'name') END",
 };
 
 const V114_DOWN: Part = Part {
@@ -69,7 +65,7 @@ const V114_DOWN: Part = Part {
     settings_label: "s.date_added",
     reads_endpoints: false,
     written: Table::Settings,
-    planned: |action, _before, after| (action == "rewrite").then(|| vec![after["key"].clone()]),
+    planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'key') END",
 };
 
 const V107_UP: Part = Part {
@@ -78,7 +74,7 @@ const V107_UP: Part = Part {
     settings_label: "NULL::text",
     reads_endpoints: true,
     written: Table::Endpoints,
-    planned: |action, _before, after| (action == "pin").then(|| vec![after["integration_uuid"].clone()]),
+    planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
 };
 
 const V107_DOWN: Part = Part {
@@ -87,7 +83,7 @@ const V107_DOWN: Part = Part {
     settings_label: "NULL::text",
     reads_endpoints: true,
     written: Table::Endpoints,
-    planned: |action, before, _after| (action == "unpin").then(|| vec![before["integration_uuid"].clone()]),
+    planned: "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
 };
 
 /// Catalog facts that depend on the role reading them, or that the script checks itself:
@@ -161,17 +157,23 @@ struct Data {
 }
 
 fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, MigError> {
-    let mut sql = Sql::fixed("SELECT i.uuid::text AS uuid, i.digest, ");
+    // Each data line is built here, in SQL: [uuid, digest] || the planned values.
+    let mut sql = Sql::fixed("SELECT (jsonb_build_array(i.uuid, i.digest) || COALESCE(");
     match preview {
         Some(p) => {
-            sql.push("p.action, p.before::text AS before, p.after::text AS after, p.reason FROM (")
+            sql.push(part.planned)
+                .push(", '[]'::jsonb))::text AS line, p.action, p.reason, (")
+                .push(part.planned)
+                .push(") IS NOT NULL AS changes, i.uuid::text AS uuid FROM (")
                 .statement(inputs)
                 .push(") i LEFT JOIN (")
                 .statement(p)
                 .push(") p ON p.row_uuid = i.uuid AND p.relation = i.rel");
         }
         None => {
-            sql.push("NULL::text AS action, NULL::text AS before, NULL::text AS after, NULL::text AS reason FROM (").statement(inputs).push(") i");
+            sql.push("NULL::jsonb, '[]'::jsonb))::text AS line, NULL::text AS action, NULL::text AS reason, false AS changes, i.uuid::text AS uuid FROM (")
+                .statement(inputs)
+                .push(") i");
         }
     }
     sql.push(" ORDER BY i.uuid, i.digest");
@@ -180,26 +182,39 @@ fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, M
     let mut planned = 0;
     Spi::connect(|c| {
         for row in c.select(sql.as_str(), None, &[])? {
-            let uuid: Option<String> = row.get_by_name("uuid")?;
-            let digest: Option<String> = row.get_by_name("digest")?;
-            let mut line = vec![json!(uuid), json!(digest)];
+            let line: Option<String> = row.get_by_name("line")?;
+            lines.push(ascii_json(&line.ok_or(pgrx::spi::Error::InvalidPosition)?));
+            if row.get_by_name::<bool, _>("changes")?.unwrap_or(false) {
+                planned += 1;
+            }
             if let Some(action) = row.get_by_name::<String, _>("action")? {
-                let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok()).unwrap_or(Value::Null);
-                let before = parse(row.get_by_name("before")?);
-                let after = parse(row.get_by_name("after")?);
-                if let Some(values) = (part.planned)(&action, &before, &after) {
-                    line.extend(values);
-                    planned += 1;
-                }
+                let uuid: Option<String> = row.get_by_name("uuid")?;
                 let reason: Option<String> = row.get_by_name("reason")?;
                 changed.push(format!("{action} {}: {}", uuid.as_deref().unwrap_or("(no uuid)"), reason.unwrap_or_default()));
             }
-            lines.push(Value::Array(line).to_string());
         }
         Ok::<_, pgrx::spi::Error>(())
     })?;
     let rows = lines.len();
     Ok(Data { json: format!("[\n{}\n]", lines.join(",\n")), changed, rows, planned })
+}
+
+/// JSON text with every non-ASCII character as a `\\uXXXX` escape (they occur only inside
+/// JSON strings): the script's data then reads the same whatever `client_encoding` the
+/// applying psql has (a WIN1252 terminal would otherwise turn "café" into "cafÃ©").
+fn ascii_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
@@ -289,6 +304,7 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
         "written": part.written.name(),
     })
     .to_string();
+    let params = ascii_json(&params);
 
     let sections = (part.sections)();
     let section = |name: &str, fills: &[(Hole, Fill)]| -> Sql {

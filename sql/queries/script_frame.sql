@@ -1,5 +1,5 @@
--- The body of a migration script's DO block (docs/behaviour.md §13); src/script.rs fills the
--- holes and wraps it in DO $tag$ … $tag$. Everything the migration decides was decided on the
+-- The body of a migration script's DO block (docs/behaviour.md section 13); src/script.rs fills the
+-- holes and wraps it in DO $tag$ ... $tag$. Everything the migration decides was decided on the
 -- copy the script was made from: here the script checks that this database is that copy's
 -- original (version, tables, the decision inputs of every row it reads), re-checks what a copy
 -- cannot show (the role's privileges, row-level security, isolation, other tables' foreign
@@ -8,7 +8,7 @@
 --   params (literal): {"migration", "schema", "from_comment", "from_version", "stamp",
 --       "tables": [names that must exist], "access": [[table|null, fact, expected, sqlstate,
 --       message, hint, detail]], "facts": the copy's structural facts, "written": table name}
---   settings_data, endpoints_data (literals): [[uuid, digest, planned values …], …] by uuid
+--   settings_data, endpoints_data (literals): [[uuid, digest, planned values ...], ...] by uuid
 --   facts: one SELECT yielding the catalog facts as jsonb (catalog.sql; V107: v107_index.sql)
 --   inputs: the live decision inputs (rel, uuid, digest) of the rows the migration reads
 --   digest: one digest over them (script_inputs.sql), params' "inputs_digest" on the copy
@@ -79,7 +79,7 @@ BEGIN
           MESSAGE = format('relation %s.%s does not exist', quote_ident(pk_params->>'schema'), quote_ident(pk_check->>0));
       END IF;
     END LOOP;
-    -- The role's privileges and row-level security (§11.7, §11.2): the extension's own checks,
+    -- The role's privileges and row-level security (section 11.7, section 11.2): the extension's own checks,
     -- carried as data.
     FOR pk_check IN SELECT e.value FROM jsonb_array_elements(pk_params->'access') e LOOP
       IF COALESCE(CASE WHEN pk_check->>0 IS NULL THEN (pk_facts->>'schema_usage')::boolean
@@ -110,7 +110,9 @@ BEGIN
 
   -- Already applied (a second run after a commit whose answer was lost): the stamp and every
   -- planned row as planned. Nothing changes.
-  IF pk_version = (pk_params->>'final_version')::int THEN
+  -- (Only for a script that stamps a new version: one made at the version it stamps (a safe
+  -- re-run) cannot tell its own finished work from rows that changed since the copy.)
+  IF pk_version = (pk_params->>'final_version')::int AND pk_version IS DISTINCT FROM (pk_params->>'from_version')::int THEN
     @verify@
     IF pk_n = 0 THEN
       RAISE NOTICE '%', format('phoenix_kit_mig script: %s was already applied to schema %s (version %s, every planned row as planned); nothing changed',
@@ -127,7 +129,7 @@ BEGIN
       HINT = 'Make a new script from a fresh copy of the tables (pk_migration_script on the restored dump).';
   END IF;
 
-  -- Under the locks, what the extension refuses about the tables (§11.1: kind, inheritance, rules, foreign
+  -- Under the locks, what the extension refuses about the tables (section 11.1: kind, inheritance, rules, foreign
   -- keys, collations, generated columns, constraints, columns, indexes) is a function of
   -- these facts; on the copy they passed.
   SELECT count(*), string_agg(format('%s %s: on the copy %s, here %s', t.key, k.key, k.value, COALESCE(pk_facts->'tables'->t.key->k.key, 'null')), E'\n' ORDER BY t.key, k.key)
@@ -171,7 +173,7 @@ BEGIN
 
   -- A trigger of the table's users (or a user function in a constraint or index) runs during
   -- the UPDATE and may change what the plan did not show: then the whole table is compared
-  -- with what the plan says it becomes (§11.3). A deferred one would run after that check.
+  -- with what the plan says it becomes (section 11.3). A deferred one would run after that check.
   SELECT string_agg(quote_ident(g.tgname), ', ' ORDER BY g.tgname) INTO pk_problems
     FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname = pk_params->>'schema' AND c.relname = pk_params->>'written'
@@ -181,16 +183,36 @@ BEGIN
       MESSAGE = format('%s: %s.%s has deferrable trigger(s) that would run after the script''s verify step', pk_params->>'migration',
                        quote_ident(pk_params->>'schema'), quote_ident(pk_params->>'written')),
       DETAIL = format('triggers: %s', pk_problems),
-      HINT = 'Disable them for the transaction (ALTER TABLE … DISABLE TRIGGER …, as the table''s owner), then apply the script.';
+      HINT = 'Disable them for the transaction (ALTER TABLE ... DISABLE TRIGGER ..., as the table''s owner), then apply the script.';
   END IF;
   pk_whole_row := COALESCE((pk_facts->'tables'->(pk_params->>'written')->>'user_code_on_update')::boolean, false);
   IF pk_whole_row THEN
     CREATE TEMPORARY TABLE pk_mig_before ON COMMIT DROP AS SELECT w.uuid, to_jsonb(w) AS img FROM @table@ w;
   END IF;
 
+  IF pk_whole_row THEN
+    -- The table's user code runs during the UPDATE and could change the script's own tables.
+    pk_check := jsonb_build_object(
+      'rows', (SELECT md5(string_agg(r::text, E'\n' ORDER BY r::text COLLATE "C")) FROM pg_temp.pk_mig_rows r),
+      'before', (SELECT md5(string_agg(b::text, E'\n' ORDER BY b::text COLLATE "C")) FROM pg_temp.pk_mig_before b));
+  END IF;
   @before@
   @apply@
   @after@
+  -- Deferred trigger events (left pending by the caller, or queued by the changes) run now,
+  -- before the verify step, not at COMMIT after it.
+  SET CONSTRAINTS ALL IMMEDIATE;
+  IF pk_whole_row THEN
+    -- (Nested: the query names pk_mig_before, which exists only here.)
+    IF pk_check IS DISTINCT FROM jsonb_build_object(
+        'rows', (SELECT md5(string_agg(r::text, E'\n' ORDER BY r::text COLLATE "C")) FROM pg_temp.pk_mig_rows r),
+        'before', (SELECT md5(string_agg(b::text, E'\n' ORDER BY b::text COLLATE "C")) FROM pg_temp.pk_mig_before b)) THEN
+      RAISE EXCEPTION USING ERRCODE = '27000',
+        MESSAGE = format('%s: the script''s own planned rows were changed while it ran', pk_params->>'migration'),
+        HINT = format('Nothing was changed. The table''s triggers: %s. Their owner can disable one for the transaction (ALTER TABLE ... DISABLE TRIGGER ...) before the script.',
+                      (SELECT string_agg(t.value, ', ') FROM jsonb_array_elements_text(pk_facts->'tables'->(pk_params->>'written')->'user_triggers') t));
+    END IF;
+  END IF;
 
   @verify@
   IF pk_n > 0 THEN
@@ -219,7 +241,7 @@ BEGIN
         MESSAGE = format('%s: %s row(s) of %s.%s differ from the plan beyond its changes', pk_params->>'migration', pk_n,
                          quote_ident(pk_params->>'schema'), quote_ident(pk_params->>'written')),
         DETAIL = pk_problems,
-        HINT = format('Nothing was changed. The table''s triggers: %s. Their owner can disable one for the transaction (ALTER TABLE … DISABLE TRIGGER …) before the script.',
+        HINT = format('Nothing was changed. The table''s triggers: %s. Their owner can disable one for the transaction (ALTER TABLE ... DISABLE TRIGGER ...) before the script.',
                       (SELECT string_agg(t.value, ', ') FROM jsonb_array_elements_text(pk_facts->'tables'->(pk_params->>'written')->'user_triggers') t));
     END IF;
     DROP TABLE pg_temp.pk_mig_before;

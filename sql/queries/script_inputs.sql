@@ -1,4 +1,4 @@
--- A migration script's decision inputs (docs/behaviour.md §13): one digest per row the
+-- A migration script's decision inputs (docs/behaviour.md section 13): one digest per row the
 -- migration reads, of exactly the values it decides by. Run on the copy when the script is
 -- made, and by the script where it is applied; the two must agree row for row. Dates are
 -- rendered under the settings both fix (TimeZone UTC, DateStyle ISO).

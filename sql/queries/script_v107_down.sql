@@ -1,4 +1,4 @@
--- V107 down in a migration script (docs/behaviour.md §13; the frame is script_frame.sql). The
+-- V107 down in a migration script (docs/behaviour.md section 13; the frame is script_frame.sql). The
 -- endpoints' data holds, per pin it discards, [uuid, digest, integration_uuid]; every other
 -- endpoint is [uuid, digest]. The schema steps are the migration's own statements.
 --   dependents (literal): v107_down_dependents.sql, run with the endpoints table as $1
@@ -10,7 +10,7 @@ CREATE TEMPORARY TABLE pk_mig_rows ON COMMIT DROP AS
    WHERE jsonb_array_length(e.value) > 2;
 
 --- recheck
--- Objects of this database's users that depend on the column (a view of another table …)
+-- Objects of this database's users that depend on the column (a view of another table ...)
 -- that a copy of the three tables does not show.
 IF EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = @schema_literal@ AND c.relname = 'phoenix_kit_ai_endpoints' AND a.attname = 'integration_uuid' AND NOT a.attisdropped) THEN

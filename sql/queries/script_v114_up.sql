@@ -1,4 +1,4 @@
--- V114 up in a migration script (docs/behaviour.md §13; the frame is script_frame.sql). The
+-- V114 up in a migration script (docs/behaviour.md section 13; the frame is script_frame.sql). The
 -- data holds, per rewritten row, [uuid, digest, provider, name]: provider and name are the
 -- plan's, NULL where value_json stays as it is. The key becomes the uuid; provider and name
 -- are merged into the live value_json, never the copy's whole value (it holds credentials).
@@ -27,19 +27,22 @@ UPDATE @settings@ s
                          ELSE COALESCE(NULLIF(s.value_json, 'null'::jsonb), '{}'::jsonb)
                               || jsonb_build_object('provider', r.provider, 'name', r.name) END
   FROM pg_temp.pk_mig_rows r
- WHERE s.uuid = r.uuid;
+ WHERE s.uuid = r.uuid AND s.key LIKE 'integration:%';
 GET DIAGNOSTICS pk_written = ROW_COUNT;
 
 --- verify
 SELECT count(*),
        array_to_string((array_agg(v.line ORDER BY v.line))[1:50], E'\n') || CASE WHEN count(*) > 50 THEN format(E'\nand %s more', count(*) - 50) ELSE '' END
   INTO pk_n, pk_problems
-  FROM (SELECT format('%s: key %s, module %s, value_json provider %s, name %s', r.uuid, COALESCE(quote_literal(s.key), 'NULL'),
-                      COALESCE(quote_literal(s.module), 'NULL'), COALESCE(s.value_json->>'provider', 'NULL'), COALESCE(s.value_json->>'name', 'NULL')) AS line
-          FROM pg_temp.pk_mig_rows r LEFT JOIN @settings@ s ON s.uuid = r.uuid
-         WHERE s.uuid IS NULL OR s.key IS DISTINCT FROM r.uuid::text OR s.module IS DISTINCT FROM 'integrations'
-            OR (r.provider IS NOT NULL AND (s.value_json->'provider' IS DISTINCT FROM to_jsonb(r.provider)
-                                            OR s.value_json->'name' IS DISTINCT FROM to_jsonb(r.name)))
+  -- (Rows are matched by uuid and their planned values: a row outside the plan may share a
+  -- uuid once the primary key is gone.)
+  FROM (SELECT format('%s: no row holds its planned key, module integrations%s', r.uuid,
+                      CASE WHEN r.provider IS NOT NULL THEN format(', provider %s and name %s', quote_literal(r.provider), quote_literal(r.name)) ELSE '' END) AS line
+          FROM pg_temp.pk_mig_rows r
+         WHERE NOT EXISTS (SELECT 1 FROM @settings@ s
+                            WHERE s.uuid = r.uuid AND s.key = r.uuid::text AND s.module = 'integrations'
+                              AND (r.provider IS NULL OR (s.value_json->'provider' = to_jsonb(r.provider)
+                                                          AND s.value_json->'name' = to_jsonb(r.name))))
         UNION ALL
         SELECT format('%s: key %s is still in the composite shape', COALESCE(s.uuid::text, '(no uuid)'), quote_literal(s.key))
           FROM @settings@ s WHERE s.key LIKE 'integration:%') v;

@@ -122,6 +122,35 @@ ALTER TABLE pk_sc.phoenix_kit_settings DISABLE TRIGGER touch;
 :script
 SELECT pg_temp.version('pk_sc');
 
+-- Found by attacking it (each seen wrong before its fix):
+-- a JSON number beyond double precision in value_json: the planned provider and name still land;
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pg_temp.pk_fixture_setting('pk_sc', 'integration:openai:café', '{"limit": 1e400}', 'integrations', pg_temp.row_uuid(7), pg_temp.day(7)) IS NOT NULL AS added;
+-- a row outside the plan that shares a planned row's uuid (no primary key) is not touched;
+ALTER TABLE pk_sc.phoenix_kit_settings DROP CONSTRAINT IF EXISTS phoenix_kit_settings_pkey;
+DROP INDEX IF EXISTS pk_sc.phoenix_kit_settings_uuid_idx;
+SELECT pg_temp.pk_fixture_setting('pk_sc', 'site_title', '"Kit"', 'core', pg_temp.row_uuid(7), pg_temp.day(8)) IS NOT NULL AS added;
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+-- and non-ASCII data reads the same from a psql whose client_encoding is WIN1252.
+SET client_encoding = 'WIN1252';
+:script
+RESET client_encoding;
+SELECT key, module, value_json FROM pk_sc.phoenix_kit_settings WHERE uuid = pg_temp.row_uuid(7) ORDER BY key;
+-- A deferred constraint trigger on another table, queued by a trigger on the settings, that
+-- would put a composite key back at COMMIT: it fires before the verify step, so 27000.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+CREATE TABLE pk_sc.audit (u uuid);
+CREATE FUNCTION pk_sc.note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO pk_sc.audit VALUES (NEW.uuid); RETURN NULL; END $$;
+CREATE TRIGGER note AFTER UPDATE ON pk_sc.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pk_sc.note();
+CREATE FUNCTION pk_sc.undo() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE pk_sc.phoenix_kit_settings SET key = 'integration:openrouter:work' WHERE uuid = NEW.u AND uuid = pg_temp.row_uuid(1) AND key <> 'integration:openrouter:work'; RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER undo AFTER INSERT ON pk_sc.audit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pk_sc.undo();
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+
 DROP SCHEMA pk_sc CASCADE;
 DROP SCHEMA "pk */ 
 '; DROP TABLE x; --" CASCADE;
