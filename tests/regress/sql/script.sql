@@ -151,6 +151,42 @@ SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
 
+-- Re-checked where it runs (section 13), each refused with the extension's SQLSTATE and nothing changed:
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+-- the isolation level (25000);
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+:script
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- privileges of the applying role (42501);
+GRANT USAGE ON SCHEMA pk_sc TO regress_pk_nobody;
+GRANT SELECT ON ALL TABLES IN SCHEMA pk_sc TO regress_pk_nobody;
+SET ROLE regress_pk_nobody;
+:script
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+-- a deferrable trigger on the written table, which would run after the verify step (55000).
+CREATE FUNCTION pk_sc.later() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER later AFTER UPDATE ON pk_sc.phoenix_kit_settings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pk_sc.later();
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+DROP TRIGGER later ON pk_sc.phoenix_kit_settings;
+REVOKE ALL ON ALL TABLES IN SCHEMA pk_sc FROM regress_pk_nobody;
+REVOKE USAGE ON SCHEMA pk_sc FROM regress_pk_nobody;
+-- A script made at the version it stamps (a safe re-run of V114 up at 114) applies once; run
+-- again it cannot tell its own work from rows changed since the copy: 55000, nothing changed.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pg_temp.set_version('pk_sc', '114');
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+:script
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+
 DROP SCHEMA pk_sc CASCADE;
 DROP SCHEMA "pk */ 
 '; DROP TABLE x; --" CASCADE;
