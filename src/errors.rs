@@ -15,7 +15,12 @@ pub struct MigError {
 
 impl MigError {
     pub fn new(code: PgSqlErrorCode, message: impl Into<String>) -> Self {
-        MigError { code, message: message.into(), detail: None, hint: None }
+        MigError {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -30,8 +35,11 @@ impl MigError {
 
     /// A failure of the program itself (never of the data): XX000 with what failed.
     pub fn internal(what: impl std::fmt::Display) -> Self {
-        MigError::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("phoenix_kit_mig: internal error: {what}"))
-            .hint("Please report this with the statement that raised it.")
+        MigError::new(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("phoenix_kit_mig: internal error: {what}"),
+        )
+        .hint("Please report this with the statement that raised it.")
     }
 
     /// The five-character SQLSTATE, as `pk_migration_status` reports it.
@@ -220,7 +228,10 @@ mod tests {
     #[pg_test]
     fn sqlstate_decoding_matches_postgres() {
         assert_eq!(sqlstate_of(Code::ERRCODE_UNIQUE_VIOLATION), "23505");
-        assert_eq!(sqlstate_of(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), "55000");
+        assert_eq!(
+            sqlstate_of(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+            "55000"
+        );
         assert_eq!(sqlstate_of(Code::ERRCODE_INVALID_PARAMETER_VALUE), "22023");
         assert_eq!(sqlstate_of(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED), "22004");
     }

@@ -10,17 +10,22 @@
 //! memory. Read-only: SELECTs only, no lock stronger than ACCESS SHARE, no transaction id, so
 //! it works in a READ ONLY transaction and on a hot standby.
 use crate::errors::{Code, MigError};
-use pgrx::pg_sys::panic::ErrorReport;
 use crate::guard;
 use crate::runner::{self, Migration};
+use crate::sql::{quote_literal, Sql};
 use crate::target::{Table, Target};
 use crate::{v107, v114};
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use crate::sql::{quote_literal, Sql};
 
 /// The plan of `migration` as one SQL statement yielding
 /// `(relation text, row_uuid uuid, action text, before jsonb, after jsonb, reason text)`.
-#[pg_extern(volatile, parallel_unsafe, security_invoker, schema = "phoenix_kit_mig_internal")]
+#[pg_extern(
+    volatile,
+    parallel_unsafe,
+    security_invoker,
+    schema = "phoenix_kit_mig_internal"
+)]
 #[search_path(pg_catalog, pg_temp)]
 fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> Result<String, ErrorReport> {
     let migration = runner::require(migration, "migration")?;
@@ -31,8 +36,11 @@ fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> Result<String
         "v107_down" => plan_query::<v107::Down>(&target),
         "v114_up" => plan_query::<v114::Up>(&target),
         "v114_down" => plan_query::<v114::Down>(&target),
-        other => Err(MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(other)))
-            .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
+        other => Err(MigError::new(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("unknown migration {}", quote_literal(other)),
+        )
+        .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
     }?;
     Ok(sql)
 }
@@ -71,7 +79,8 @@ impl Step {
     /// through the renderer's literal quoting.
     fn sql(&self) -> Sql {
         let mut sql = Sql::fixed("SELECT ");
-        sql.literal(Some(self.relation.name())).push("::text, NULL::uuid, ");
+        sql.literal(Some(self.relation.name()))
+            .push("::text, NULL::uuid, ");
         sql.literal(Some(self.action)).push("::text, ");
         sql.literal(self.before.as_deref()).push("::jsonb, ");
         sql.literal(self.after.as_deref()).push("::jsonb, ");
@@ -85,7 +94,13 @@ fn blocked(relation: Table, e: &MigError) -> Step {
     if let Some(detail) = &e.detail {
         reason.push_str(&format!(" — {}", detail.replace('\n', "; ")));
     }
-    Step { relation, action: "blocked", before: None, after: None, reason }
+    Step {
+        relation,
+        action: "blocked",
+        before: None,
+        after: None,
+        reason,
+    }
 }
 
 /// A schema step's or the stamp's reason, with the event triggers that fire on it (those of
@@ -93,7 +108,11 @@ fn blocked(relation: Table, e: &MigError) -> Step {
 fn with_event_triggers(statement: String, enabled: &[runner::EventTrigger]) -> String {
     let tag = ["ALTER TABLE", "CREATE INDEX", "DROP INDEX", "COMMENT"]
         .into_iter()
-        .find(|tag| statement.replace("CREATE UNIQUE INDEX", "CREATE INDEX").starts_with(tag))
+        .find(|tag| {
+            statement
+                .replace("CREATE UNIQUE INDEX", "CREATE INDEX")
+                .starts_with(tag)
+        })
         .unwrap_or("");
     let fired = runner::fired_by(enabled, &[tag]);
     if fired.is_empty() {
@@ -108,9 +127,14 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     let main_table = spec.locks[0].0;
     // A missing table is an error, as for the migration itself (§12); anything else about the
     // tables is a blocked row.
-    let relation_errors: Vec<(Table, MigError)> =
-        spec.tables().filter_map(|table| t.check_relation(table).err().map(|e| (table, e))).collect();
-    if let Some((_, missing)) = relation_errors.iter().find(|(_, e)| e.code == Code::ERRCODE_UNDEFINED_TABLE) {
+    let relation_errors: Vec<(Table, MigError)> = spec
+        .tables()
+        .filter_map(|table| t.check_relation(table).err().map(|e| (table, e)))
+        .collect();
+    if let Some((_, missing)) = relation_errors
+        .iter()
+        .find(|(_, e)| e.code == Code::ERRCODE_UNDEFINED_TABLE)
+    {
         return Err(missing.clone());
     }
     let mut first: Vec<Step> = Vec::new();
@@ -134,7 +158,10 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                         action: "stamp",
                         before: Some(serde_json::json!({ "version": v }).to_string()),
                         after: Some(serde_json::json!({ "version": stamp }).to_string()),
-                        reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), &enabled),
+                        reason: with_event_triggers(
+                            format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)),
+                            &enabled,
+                        ),
                     });
                 }
             }
@@ -147,7 +174,13 @@ fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                 first.push(blocked(main_table, e));
             }
             for (table, statement) in M::ddl(t, &plan) {
-                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement.into_string(), &enabled) });
+                last.push(Step {
+                    relation: table,
+                    action: "ddl",
+                    before: None,
+                    after: None,
+                    reason: with_event_triggers(statement.into_string(), &enabled),
+                });
             }
             preview = Some(M::preview_sql(t, &plan));
         }

@@ -5,9 +5,9 @@
 //!
 //! The script is `BEGIN; DO $tag$ … $tag$; COMMIT;`. Its body is sql/queries/script_frame.sql
 //! with the migration's parts (sql/queries/script_<migration>.sql) and its data: one JSON
-//! array per table of `[uuid, digest, planned values …]`, sorted by uuid, where the digest
-//! covers exactly the values the migration decides by (sql/queries/script_inputs.sql, run on
-//! the copy now and on the live rows by the script). Every value from the data reaches the
+//! array per table of `[uuid, hash, planned values …]`, sorted by uuid, and one digest per
+//! table over exactly the values the migration decides by (sql/queries/script_inputs.sql, run
+//! on the copy now and on the live rows by the script; the hashes only name differing rows). Every value from the data reaches the
 //! script through the renderer's literal or comment quoting.
 use crate::errors::{Code, MigError};
 use crate::guard;
@@ -21,7 +21,10 @@ use serde_json::{json, Value};
 
 #[pg_extern(volatile, parallel_unsafe, security_invoker)]
 #[search_path(pg_catalog, pg_temp)]
-fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "'public'")) -> Result<String, ErrorReport> {
+fn pk_migration_script(
+    migration: Option<&str>,
+    prefix: default!(Option<&str>, "'public'"),
+) -> Result<String, ErrorReport> {
     let migration = runner::require(migration, "migration")?;
     let prefix = runner::require(prefix, "prefix")?;
     let script = match migration {
@@ -29,8 +32,11 @@ fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "
         "v107_down" => script::<v107::Down>(prefix, &V107_DOWN),
         "v114_up" => script::<v114::Up>(prefix, &V114_UP),
         "v114_down" => script::<v114::Down>(prefix, &V114_DOWN),
-        other => Err(MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(other)))
-            .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
+        other => Err(MigError::new(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("unknown migration {}", quote_literal(other)),
+        )
+        .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
     }?;
     Ok(script)
 }
@@ -61,7 +67,9 @@ const V114_UP: Part = Part {
 
 const V114_DOWN: Part = Part {
     sections: || sections!("script_v114_down"),
-    settings_where: Some("s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)"),
+    settings_where: Some(
+        "s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)",
+    ),
     settings_label: "s.date_added",
     reads_endpoints: false,
     written: Table::Settings,
@@ -83,26 +91,49 @@ const V107_DOWN: Part = Part {
     settings_label: "NULL::text",
     reads_endpoints: true,
     written: Table::Endpoints,
-    planned: "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
+    planned:
+        "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
 };
 
 /// Catalog facts that depend on the role reading them, or that the script checks itself:
 /// left out of the comparison between the copy and the database the script runs on.
-const ROLE_FACTS: &[&str] =
-    &["can_select", "can_update", "can_lock_share", "is_owner", "can_create_in_schema", "rls_active", "comment", "user_code_on_update", "user_triggers"];
+const ROLE_FACTS: &[&str] = &[
+    "can_select",
+    "can_update",
+    "can_lock_share",
+    "is_owner",
+    "can_create_in_schema",
+    "rls_active",
+    "comment",
+    "user_code_on_update",
+    "user_triggers",
+];
 
 /// Everything that stops the script from being made: what stops the migration, except the
 /// privileges only applying it needs (the script checks those where it runs).
 fn generation_blockers<M: Migration>(t: &Target) -> Vec<MigError> {
     let spec = &M::SPEC;
-    let mut blockers: Vec<MigError> = spec.tables().filter_map(|table| t.check_relation(table).err()).collect();
+    let mut blockers: Vec<MigError> = spec
+        .tables()
+        .filter_map(|table| t.check_relation(table).err())
+        .collect();
     if !blockers.is_empty() {
         return blockers;
     }
-    let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
+    let reads: Vec<(Table, &[Privilege])> = spec
+        .locks
+        .iter()
+        .map(|(table, _)| (*table, &[Privilege::Select][..]))
+        .collect();
     blockers.extend(t.access_blockers(&reads, spec.name));
     for u in spec.uses {
-        blockers.extend(t.structure_blockers(u.table, u.no_foreign_keys, u.matches, u.writes, spec.name));
+        blockers.extend(t.structure_blockers(
+            u.table,
+            u.no_foreign_keys,
+            u.matches,
+            u.writes,
+            spec.name,
+        ));
     }
     if !blockers.is_empty() {
         return blockers;
@@ -128,7 +159,9 @@ fn facts_sql(t: &Target, part: &Part) -> Sql {
             .statement(&t.render(template!("v107_index"), &[]))
             .push(") x)");
     }
-    sql.push(") FROM (").statement(&t.render(template!("catalog"), &[])).push(") f");
+    sql.push(") FROM (")
+        .statement(&t.render(template!("catalog"), &[]))
+        .push(") f");
     sql
 }
 
@@ -138,65 +171,109 @@ fn inputs_sql(t: &Target, part: &Part, endpoints_label: &'static str) -> Vec<(Ta
     if let Some(filter) = part.settings_where {
         out.push((
             Table::Settings,
-            t.render(inputs.get("settings"), &[(Hole::Where, Fill::Fragment(filter)), (Hole::Label, Fill::Fragment(part.settings_label))]),
+            t.render(
+                inputs.get("settings"),
+                &[
+                    (Hole::Where, Fill::Fragment(filter)),
+                    (Hole::Label, Fill::Fragment(part.settings_label)),
+                ],
+            ),
         ));
     }
     if part.reads_endpoints {
-        out.push((Table::Endpoints, t.render(inputs.get("endpoints"), &[(Hole::Label, Fill::Fragment(endpoints_label))])));
+        out.push((
+            Table::Endpoints,
+            t.render(
+                inputs.get("endpoints"),
+                &[(Hole::Label, Fill::Fragment(endpoints_label))],
+            ),
+        ));
     }
     out
 }
 
-/// One table's data: the JSON array text and, for the header, each changed row's line.
+/// One table's data: the JSON array text, its guard digest and, for the header, each changed
+/// row's line.
 struct Data {
     json: String,
+    digest: Option<String>,
     changed: Vec<String>,
-    rows: usize,
+    rows: i64,
     /// Rows it changes.
-    planned: usize,
+    planned: i64,
 }
 
+impl Data {
+    fn empty() -> Data {
+        Data {
+            json: "[]".into(),
+            digest: None,
+            changed: Vec::new(),
+            rows: 0,
+            planned: 0,
+        }
+    }
+}
+
+/// Reads one table's inputs once (the digest and the data lines both come from them, in one
+/// order) and aggregates everything in SQL: one row comes back, however many rows it has.
 fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, MigError> {
-    // Each data line is built here, in SQL: [uuid, digest] || the planned values.
-    let mut sql = Sql::fixed("SELECT (jsonb_build_array(i.uuid, i.digest) || COALESCE(");
+    // The aggregates read `l` in its order (the digest's, see script_inputs.sql).
+    let mut sql = Sql::fixed("SELECT ");
+    sql.statement(&digest_of_l())
+        .push(
+            " AS digest, \
+             string_agg(CASE WHEN l.planned IS NULL THEN concat('[', COALESCE('\"' || l.uuid || '\"', 'null'), ',\"', l.hash, '\"]') \
+                             ELSE (jsonb_build_array(l.uuid, l.hash) || l.planned)::text END, E',\\n') AS lines, \
+             count(*) AS rows, count(l.planned) AS planned, \
+             array_agg(format('%s %s: %s', l.action, COALESCE(l.uuid::text, '(no uuid)'), l.reason)) \
+               FILTER (WHERE l.action IS NOT NULL) AS changed \
+             FROM (SELECT i.*, ",
+        );
     match preview {
         Some(p) => {
-            sql.push(part.planned)
-                .push(", '[]'::jsonb))::text AS line, p.action, p.reason, (")
+            sql.push("p.action, p.reason, ")
                 .push(part.planned)
-                .push(") IS NOT NULL AS changes, i.uuid::text AS uuid FROM (")
+                .push(" AS planned FROM (")
                 .statement(inputs)
                 .push(") i LEFT JOIN (")
                 .statement(p)
-                .push(") p ON p.row_uuid = i.uuid AND p.relation = i.rel");
+                .push(") p ON p.row_uuid = i.uuid AND p.relation = i.rel ORDER BY i.uuid, i.input COLLATE \"C\") l");
         }
         None => {
-            sql.push("NULL::jsonb, '[]'::jsonb))::text AS line, NULL::text AS action, NULL::text AS reason, false AS changes, i.uuid::text AS uuid FROM (")
+            sql.push("NULL::text AS action, NULL::text AS reason, NULL::jsonb AS planned FROM (")
                 .statement(inputs)
-                .push(") i");
+                .push(") i ORDER BY i.uuid, i.input COLLATE \"C\") l");
         }
     }
-    sql.push(" ORDER BY i.uuid, i.digest");
-    let mut lines = Vec::new();
-    let mut changed = Vec::new();
-    let mut planned = 0;
-    Spi::connect(|c| {
-        for row in c.select(sql.as_str(), None, &[])? {
-            let line: Option<String> = row.get_by_name("line")?;
-            lines.push(ascii_json(&line.ok_or(pgrx::spi::Error::InvalidPosition)?));
-            if row.get_by_name::<bool, _>("changes")?.unwrap_or(false) {
-                planned += 1;
-            }
-            if let Some(action) = row.get_by_name::<String, _>("action")? {
-                let uuid: Option<String> = row.get_by_name("uuid")?;
-                let reason: Option<String> = row.get_by_name("reason")?;
-                changed.push(format!("{action} {}: {}", uuid.as_deref().unwrap_or("(no uuid)"), reason.unwrap_or_default()));
-            }
-        }
-        Ok::<_, pgrx::spi::Error>(())
+    let data = Spi::connect(|c| {
+        let row = c.select(sql.as_str(), Some(1), &[])?.first();
+        let lines: Option<String> = row.get_by_name("lines")?;
+        Ok::<_, pgrx::spi::Error>(Data {
+            json: format!("[\n{}\n]", ascii_json(lines.as_deref().unwrap_or(""))),
+            digest: row.get_by_name("digest")?,
+            changed: row
+                .get_by_name::<Vec<Option<String>>, _>("changed")?
+                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+                .collect(),
+            rows: row
+                .get_by_name::<i64, _>("rows")?
+                .ok_or(pgrx::spi::Error::InvalidPosition)?,
+            planned: row
+                .get_by_name::<i64, _>("planned")?
+                .ok_or(pgrx::spi::Error::InvalidPosition)?,
+        })
     })?;
-    let rows = lines.len();
-    Ok(Data { json: format!("[\n{}\n]", lines.join(",\n")), changed, rows, planned })
+    Ok(data)
+}
+
+/// A table's guard digest: an aggregate over its decision inputs, read as `l`
+/// (sql/queries/script_inputs.sql) — on the copy here, and by the script where it runs.
+fn digest_of_l() -> Sql {
+    // The section names no table: no schema reaches it.
+    sections!("script_inputs").get("digest").render("", &[])
 }
 
 /// JSON text with every non-ASCII character as a `\\uXXXX` escape (they occur only inside
@@ -233,7 +310,9 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
 
     // The copy's facts, as the script will read them where it runs.
     let facts_sql = facts_sql(&t, part);
-    let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?.map(|j| j.0).unwrap_or(Value::Null);
+    let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?
+        .map(|j| j.0)
+        .unwrap_or(Value::Null);
     let has_pin_column = facts["tables"]["phoenix_kit_ai_endpoints"]["columns"]
         .as_array()
         .is_some_and(|c| c.iter().any(|v| v == "integration_uuid=uuid"));
@@ -247,30 +326,51 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
         }
     }
 
-    let endpoints_label = if has_pin_column { "e.integration_uuid" } else { "NULL::uuid" };
+    let endpoints_label = if has_pin_column {
+        "e.integration_uuid"
+    } else {
+        "NULL::uuid"
+    };
     let preview = M::preview_sql(&t, &plan);
-    let mut settings = Data { json: "[]".into(), changed: Vec::new(), rows: 0, planned: 0 };
-    let mut endpoints = Data { json: "[]".into(), changed: Vec::new(), rows: 0, planned: 0 };
+    let mut settings = Data::empty();
+    let mut endpoints = Data::empty();
     let mut inputs = Sql::default();
-    for (i, (table, sql)) in inputs_sql(&t, part, endpoints_label).into_iter().enumerate() {
+    // Where the script runs: the same digest of each table it reads, as one jsonb object.
+    let mut live_digest = Sql::fixed("SELECT jsonb_build_object(");
+    let mut copy_digest = serde_json::Map::new();
+    for (i, (table, sql)) in inputs_sql(&t, part, endpoints_label)
+        .into_iter()
+        .enumerate()
+    {
         let data = read_data(&sql, (table == part.written).then_some(&preview), part)?;
+        copy_digest.insert(table.name().to_string(), json!(data.digest));
         match table {
             Table::Settings => settings = data,
             _ => endpoints = data,
         }
         if i > 0 {
             inputs.push("\n    UNION ALL\n    ");
+            live_digest.push(", ");
         }
-        inputs.statement(&sql);
+        inputs.push("(").statement(&sql).push(")");
+        live_digest
+            .literal(Some(table.name()))
+            .push(", (SELECT ")
+            .statement(&digest_of_l())
+            .push(" FROM (")
+            .statement(&sql)
+            .push(") l)");
     }
-
-    let digest_sql = t.render(sections!("script_inputs").get("digest"), &[(Hole::Inputs, Fill::Statement(&inputs))]);
-    let inputs_digest: Option<String> = Spi::get_one(digest_sql.as_str())?;
+    live_digest.push(")");
     let ddl = M::ddl(&t, &plan);
     let (mut before, mut after) = (Sql::default(), Sql::default());
     for (_, statement) in &ddl {
         // V107 up adds its column before the backfill and its indexes after it.
-        let target = if statement.as_str().starts_with("ALTER TABLE") && statement.as_str().ends_with("ADD COLUMN integration_uuid uuid") {
+        let target = if statement.as_str().starts_with("ALTER TABLE")
+            && statement
+                .as_str()
+                .ends_with("ADD COLUMN integration_uuid uuid")
+        {
             &mut before
         } else {
             &mut after
@@ -279,16 +379,36 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
     }
     let mut locks = Sql::default();
     for (table, mode) in spec.locks {
-        locks.push("LOCK TABLE ").relation(&t.schema, table.name()).push(" IN ").push(mode).push(" MODE;\n      ");
+        locks
+            .push("LOCK TABLE ")
+            .relation(&t.schema, table.name())
+            .push(" IN ")
+            .push(mode)
+            .push(" MODE;\n      ");
     }
     let mut stamp_sql = Sql::default();
     if let Some(n) = stamp {
-        stamp_sql.push("COMMENT ON TABLE ").relation(&t.schema, Table::Kit.name()).push(" IS ").literal(Some(&n.to_string())).push(";");
+        stamp_sql
+            .push("COMMENT ON TABLE ")
+            .relation(&t.schema, Table::Kit.name())
+            .push(" IS ")
+            .literal(Some(&n.to_string()))
+            .push(";");
     }
     let access: Vec<Value> = t
         .access_checks(spec.privileges, spec.name)
         .into_iter()
-        .map(|c| json!([c.table.map(Table::name), c.fact, c.expected, c.error.sqlstate(), c.error.message, c.error.hint, c.error.detail]))
+        .map(|c| {
+            json!([
+                c.table.map(Table::name),
+                c.fact,
+                c.expected,
+                c.error.sqlstate(),
+                c.error.message,
+                c.error.hint,
+                c.error.detail
+            ])
+        })
         .collect();
     let params = json!({
         "migration": spec.name,
@@ -296,7 +416,7 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
         "endpoints": t.qualified(Table::Endpoints),
         "from_version": version,
         "final_version": stamp.unwrap_or(version),
-        "inputs_digest": inputs_digest,
+        "inputs_digest": copy_digest,
         "stamp": stamp,
         "tables": tables.iter().map(|t| t.name()).collect::<Vec<_>>(),
         "access": access,
@@ -329,7 +449,7 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
             (Hole::EndpointsData, Fill::Literal(Some(&endpoints.json))),
             (Hole::Facts, Fill::Statement(&facts_sql)),
             (Hole::Inputs, Fill::Statement(&inputs)),
-            (Hole::Digest, Fill::Statement(&digest_sql)),
+            (Hole::Digest, Fill::Statement(&live_digest)),
             (Hole::Rows, Fill::Statement(&rows)),
             (Hole::Locks, Fill::Statement(&locks)),
             (Hole::Recheck, Fill::Statement(&recheck)),
@@ -345,18 +465,31 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
     let body = body.into_string();
     // A dollar-quote tag that nothing in the body (data included) contains.
     let tag = (0..)
-        .map(|n| if n == 0 { "$pk_mig$".to_string() } else { format!("$pk_mig_{n}$") })
+        .map(|n| {
+            if n == 0 {
+                "$pk_mig$".to_string()
+            } else {
+                format!("$pk_mig_{n}$")
+            }
+        })
         .find(|tag| !body.contains(tag.as_str()))
         .expect("a free tag");
 
     let changed = settings.planned + endpoints.planned;
-    let mut out = String::with_capacity(body.len() + 64 * changed + 1024);
+    let mut out = String::with_capacity(
+        body.len() + 64 * settings.changed.len() + 64 * endpoints.changed.len() + 1024,
+    );
     let mut line = |text: &str| {
         out.push_str("-- ");
         out.push_str(&comment_text(text));
         out.push('\n');
     };
-    line(&format!("phoenix_kit_mig {}: migration script for {} on schema {}", env!("CARGO_PKG_VERSION"), spec.name, t.quoted_schema()));
+    line(&format!(
+        "phoenix_kit_mig {}: migration script for {} on schema {}",
+        env!("CARGO_PKG_VERSION"),
+        spec.name,
+        t.quoted_schema()
+    ));
     line(&format!(
         "made at version {version}; {}",
         match stamp {
@@ -371,7 +504,9 @@ fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
         endpoints.rows
     ));
     line("apply: psql -X -v ON_ERROR_STOP=1 -f <this file>, as a role holding the migration's privileges");
-    line(&format!("from an Ecto migration: execute the DO block alone, from DO to its closing {tag};"));
+    line(&format!(
+        "from an Ecto migration: execute the DO block alone, from DO to its closing {tag};"
+    ));
     for (_, statement) in &ddl {
         line(&format!("ddl: {statement}"));
     }

@@ -8,8 +8,8 @@ use crate::guard;
 use crate::runner::{self, Migration};
 use crate::target::{Table, Target};
 use crate::{v107, v114};
-use pgrx::prelude::*;
 use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Map, Value};
 
@@ -24,10 +24,22 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
     };
     let event_triggers = runner::enabled_event_triggers()?;
     let mut migrations = Map::new();
-    migrations.insert(v107::Up::SPEC.name.into(), status_of::<v107::Up>(&target, &version, &event_triggers));
-    migrations.insert(v107::Down::SPEC.name.into(), status_of::<v107::Down>(&target, &version, &event_triggers));
-    migrations.insert(v114::Up::SPEC.name.into(), status_of::<v114::Up>(&target, &version, &event_triggers));
-    migrations.insert(v114::Down::SPEC.name.into(), status_of::<v114::Down>(&target, &version, &event_triggers));
+    migrations.insert(
+        v107::Up::SPEC.name.into(),
+        status_of::<v107::Up>(&target, &version, &event_triggers),
+    );
+    migrations.insert(
+        v107::Down::SPEC.name.into(),
+        status_of::<v107::Down>(&target, &version, &event_triggers),
+    );
+    migrations.insert(
+        v114::Up::SPEC.name.into(),
+        status_of::<v114::Up>(&target, &version, &event_triggers),
+    );
+    migrations.insert(
+        v114::Down::SPEC.name.into(),
+        status_of::<v114::Down>(&target, &version, &event_triggers),
+    );
     Ok(JsonB(json!({
         "schema": prefix,
         "version": version.as_ref().and_then(|v| v.as_ref().ok()),
@@ -37,9 +49,15 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
 
 /// Everything that stops `M` now, in the order a run meets it, and what it would change.
 /// `pending` is NULL when the plan cannot be read (a table missing or not readable).
-pub fn blockers_and_pending<M: Migration>(target: &Target, version: &Option<Result<i32, MigError>>) -> (Vec<MigError>, Option<i64>) {
+pub fn blockers_and_pending<M: Migration>(
+    target: &Target,
+    version: &Option<Result<i32, MigError>>,
+) -> (Vec<MigError>, Option<i64>) {
     let spec = &M::SPEC;
-    let mut blockers: Vec<MigError> = spec.tables().filter_map(|t| target.check_relation(t).err()).collect();
+    let mut blockers: Vec<MigError> = spec
+        .tables()
+        .filter_map(|t| target.check_relation(t).err())
+        .collect();
     let tables_ok = blockers.is_empty();
     if tables_ok {
         blockers.extend(spec.table_blockers(target));
@@ -64,7 +82,11 @@ pub fn blockers_and_pending<M: Migration>(target: &Target, version: &Option<Resu
     (blockers, Some(M::pending(&plan)))
 }
 
-fn status_of<M: Migration>(target: &Target, version: &Option<Result<i32, MigError>>, event_triggers: &[runner::EventTrigger]) -> Value {
+fn status_of<M: Migration>(
+    target: &Target,
+    version: &Option<Result<i32, MigError>>,
+    event_triggers: &[runner::EventTrigger],
+) -> Value {
     let spec = &M::SPEC;
     let (blockers, pending) = blockers_and_pending::<M>(target, version);
     json!({
@@ -98,8 +120,15 @@ mod tests {
         let m = &s["migrations"];
         assert_eq!(m["v107_up"]["can_run"], true);
         assert_eq!(m["v107_up"]["stamps"], 107);
-        assert_eq!(m["v107_down"]["can_run"], true, "a down at N-1 is a safe re-run");
-        assert_eq!(m["v107_down"]["stamps"], serde_json::Value::Null, "and stamps nothing");
+        assert_eq!(
+            m["v107_down"]["can_run"], true,
+            "a down at N-1 is a safe re-run"
+        );
+        assert_eq!(
+            m["v107_down"]["stamps"],
+            serde_json::Value::Null,
+            "and stamps nothing"
+        );
         assert_eq!(m["v114_down"]["can_run"], false);
         assert_eq!(m["v114_up"]["can_run"], false);
         assert_eq!(m["v114_up"]["blockers"][0]["sqlstate"], "55000");
@@ -120,12 +149,20 @@ mod tests {
         let fp = fingerprint(S);
         let s = status();
         assert_eq!(fingerprint(S), fp, "status changes nothing");
-        let states: Vec<&str> =
-            s["migrations"]["v114_up"]["blockers"].as_array().unwrap().iter().map(|b| b["sqlstate"].as_str().unwrap()).collect();
+        let states: Vec<&str> = s["migrations"]["v114_up"]["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["sqlstate"].as_str().unwrap())
+            .collect();
         assert_eq!(states, vec!["55000", "22023", "22023"], "{s}");
         assert_eq!(s["migrations"]["v114_up"]["can_run"], false);
-        let v107: Vec<&str> =
-            s["migrations"]["v107_up"]["blockers"].as_array().unwrap().iter().map(|b| b["sqlstate"].as_str().unwrap()).collect();
+        let v107: Vec<&str> = s["migrations"]["v107_up"]["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["sqlstate"].as_str().unwrap())
+            .collect();
         assert_eq!(v107, vec!["23505"], "{s}");
         assert_eq!(s["migrations"]["v107_up"]["can_run"], false);
     }
@@ -136,10 +173,19 @@ mod tests {
         setting(S, "integration:a:x", None, Some("integrations"));
         Spi::run("SET TRANSACTION READ ONLY").unwrap();
         assert_eq!(status()["migrations"]["v114_up"]["can_run"], true);
-        for call in ["pk_migrate_v114_up()", "pk_migrate_v114_down(dry_run => true)", "pk_migrate_v107_up()", "pk_migrate_v107_down()"] {
+        for call in [
+            "pk_migrate_v114_up()",
+            "pk_migrate_v114_down(dry_run => true)",
+            "pk_migrate_v107_up()",
+            "pk_migrate_v107_down()",
+        ] {
             let f = attempt(&format!("SELECT {call}::text")).unwrap_err();
             assert_eq!(f.sqlstate, "25006", "{call}");
-            assert!(f.message.contains("cannot run in a read-only transaction"), "{}", f.message);
+            assert!(
+                f.message.contains("cannot run in a read-only transaction"),
+                "{}",
+                f.message
+            );
             assert!(f.hint.unwrap().contains("pk_migration_status"));
         }
     }
@@ -149,7 +195,10 @@ mod tests {
         Spi::run("CREATE SCHEMA bare").unwrap();
         let s = report("SELECT pk_migration_status('bare')");
         assert_eq!(s["version"], serde_json::Value::Null);
-        assert_eq!(s["migrations"]["v114_up"]["blockers"][0]["sqlstate"], "42P01");
+        assert_eq!(
+            s["migrations"]["v114_up"]["blockers"][0]["sqlstate"],
+            "42P01"
+        );
         let f = attempt("SELECT pk_migration_status('nope')::text").unwrap_err();
         assert_eq!(f.sqlstate, "3F000");
     }

@@ -8,10 +8,11 @@
 --   params (literal): {"migration", "schema", "from_comment", "from_version", "stamp",
 --       "tables": [names that must exist], "access": [[table|null, fact, expected, sqlstate,
 --       message, hint, detail]], "facts": the copy's structural facts, "written": table name}
---   settings_data, endpoints_data (literals): [[uuid, digest, planned values ...], ...] by uuid
+--   settings_data, endpoints_data (literals): [[uuid, hash, planned values ...], ...] by uuid
 --   facts: one SELECT yielding the catalog facts as jsonb (catalog.sql; V107: v107_index.sql)
---   inputs: the live decision inputs (rel, uuid, digest) of the rows the migration reads
---   digest: one digest over them (script_inputs.sql), params' "inputs_digest" on the copy
+--   inputs: the live decision inputs (rel, uuid, input, hash) of the rows the migration reads
+--   digest: one SELECT yielding {table: digest} over them (script_inputs.sql); params'
+--       "inputs_digest" is the copy's
 --   rows, locks, recheck, before, apply, after, verify, stamp: the migration's own statements
 --   image: the expected whole row after the migration, from the before-image b.img and pk_mig_rows r
 --   table: the table the migration writes rows of
@@ -85,7 +86,16 @@ BEGIN
       IF COALESCE(CASE WHEN pk_check->>0 IS NULL THEN (pk_facts->>'schema_usage')::boolean
                        ELSE (pk_facts->'tables'->(pk_check->>0)->>(pk_check->>1))::boolean END, false)
          IS DISTINCT FROM (pk_check->>2)::boolean THEN
-        RAISE EXCEPTION USING ERRCODE = pk_check->>3, MESSAGE = pk_check->>4, HINT = COALESCE(pk_check->>5, ''), DETAIL = COALESCE(pk_check->>6, '');
+        -- (An empty DETAIL or HINT would still print its label: each is given only when set.)
+        IF pk_check->>5 IS NOT NULL AND pk_check->>6 IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = pk_check->>3, MESSAGE = pk_check->>4, HINT = pk_check->>5, DETAIL = pk_check->>6;
+        ELSIF pk_check->>6 IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = pk_check->>3, MESSAGE = pk_check->>4, DETAIL = pk_check->>6;
+        ELSIF pk_check->>5 IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = pk_check->>3, MESSAGE = pk_check->>4, HINT = pk_check->>5;
+        ELSE
+          RAISE EXCEPTION USING ERRCODE = pk_check->>3, MESSAGE = pk_check->>4;
+        END IF;
       END IF;
     END LOOP;
   END LOOP;
@@ -147,18 +157,17 @@ BEGIN
       HINT = 'A foreign key, rule, constraint, collation, column or index that the copy does not have can change what the migration does. Make the tables match, or dump them again and make a new script.';
   END IF;
 
-  -- The decision inputs of every row the migration reads, as on the copy: one digest over the
-  -- per-row digests first; only when it differs are the rows compared one by one, to name them.
-  pk_problems := (@digest@);
-  IF pk_problems IS DISTINCT FROM pk_params->>'inputs_digest' THEN
+  -- The decision inputs of every row the migration reads, as on the copy: one digest per table
+  -- first; only when one differs are the rows compared one by one, by their hashes, to name them.
+  IF (@digest@) IS DISTINCT FROM pk_params->'inputs_digest' THEN
     WITH live AS MATERIALIZED (@inputs@),
-         copy AS (SELECT 'phoenix_kit_settings'::text AS rel, (e.value->>0)::uuid AS uuid, e.value->>1 AS digest
+         copy AS (SELECT 'phoenix_kit_settings'::text AS rel, (e.value->>0)::uuid AS uuid, e.value->>1 AS hash
                     FROM jsonb_array_elements(pk_settings_text::jsonb) e
                   UNION ALL
                   SELECT 'phoenix_kit_ai_endpoints', (e.value->>0)::uuid, e.value->>1 FROM jsonb_array_elements(pk_endpoints_text::jsonb) e),
-         diff AS ((SELECT l.rel, l.uuid, l.digest FROM live l EXCEPT ALL SELECT c.rel, c.uuid, c.digest FROM copy c)
+         diff AS ((SELECT l.rel, l.uuid, l.hash FROM live l EXCEPT ALL SELECT c.rel, c.uuid, c.hash FROM copy c)
                   UNION ALL
-                  (SELECT c.rel, c.uuid, c.digest FROM copy c EXCEPT ALL SELECT l.rel, l.uuid, l.digest FROM live l))
+                  (SELECT c.rel, c.uuid, c.hash FROM copy c EXCEPT ALL SELECT l.rel, l.uuid, l.hash FROM live l))
     SELECT count(DISTINCT (d.rel, d.uuid)),
            array_to_string((array_agg(DISTINCT format('%s %s', d.rel, COALESCE(d.uuid::text, '(no uuid)'))))[1:50], E'\n')
       INTO pk_n, pk_problems
@@ -166,7 +175,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '55000',
       MESSAGE = format('%s: the database differs from the one the script was made from: %s row(s) of schema %s changed, appeared or disappeared since the copy',
                        pk_params->>'migration', pk_n, quote_ident(pk_params->>'schema')),
-      DETAIL = format(E'rows (the first 50):\n%s', pk_problems),
+      DETAIL = format(E'rows (the first 50):\n%s', COALESCE(pk_problems, '(none found by their hashes: a change their 64-bit hashes do not show)')),
       HINT = 'The script was made from values these rows no longer hold. Dump the tables again, review a new plan and make a new script.';
   END IF;
   @recheck@

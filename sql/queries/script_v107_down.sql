@@ -1,6 +1,6 @@
 -- V107 down in a migration script (docs/behaviour.md section 13; the frame is script_frame.sql). The
--- endpoints' data holds, per pin it discards, [uuid, digest, integration_uuid]; every other
--- endpoint is [uuid, digest]. The schema steps are the migration's own statements.
+-- endpoints' data holds, per pin it discards, [uuid, hash, integration_uuid]; every other
+-- endpoint is [uuid, hash]. The schema steps are the migration's own statements.
 --   dependents (literal): v107_down_dependents.sql, run with the endpoints table as $1
 
 --- rows

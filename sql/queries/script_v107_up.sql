@@ -1,6 +1,6 @@
 -- V107 up in a migration script (docs/behaviour.md section 13; the frame is script_frame.sql). The
--- endpoints' data holds, per endpoint to pin, [uuid, digest, integration_uuid]; every other
--- endpoint and every integration row is [uuid, digest]. The schema steps (the column before
+-- endpoints' data holds, per endpoint to pin, [uuid, hash, integration_uuid]; every other
+-- endpoint and every integration row is [uuid, hash]. The schema steps (the column before
 -- the backfill, the indexes after it) are the migration's own statements.
 
 --- rows

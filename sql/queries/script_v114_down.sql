@@ -1,6 +1,6 @@
 -- V114 down in a migration script (docs/behaviour.md section 13; the frame is script_frame.sql). The
--- data holds, per rewritten row, [uuid, digest, new key]; the rows that only hold composite
--- keys (which decide the suffixes) are [uuid, digest].
+-- data holds, per rewritten row, [uuid, hash, new key]; the rows that only hold composite
+-- keys (which decide the suffixes) are [uuid, hash].
 
 --- rows
 CREATE TEMPORARY TABLE pk_mig_rows ON COMMIT DROP AS

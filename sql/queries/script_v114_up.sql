@@ -1,5 +1,5 @@
 -- V114 up in a migration script (docs/behaviour.md section 13; the frame is script_frame.sql). The
--- data holds, per rewritten row, [uuid, digest, provider, name]: provider and name are the
+-- data holds, per rewritten row, [uuid, hash, provider, name]: provider and name are the
 -- plan's, NULL where value_json stays as it is. The key becomes the uuid; provider and name
 -- are merged into the live value_json, never the copy's whole value (it holds credentials).
 
