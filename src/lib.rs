@@ -6,6 +6,7 @@ mod errors;
 mod guard;
 mod hostile_names;
 mod plan;
+mod registry;
 mod rules_sql;
 mod runner;
 mod script;

@@ -12,9 +12,9 @@
 use crate::errors::{Code, MigError};
 use crate::guard;
 use crate::runner::{self, Migration};
-use crate::sql::{quote_literal, Sql};
+use crate::sql::Sql;
 use crate::target::{Table, Target};
-use crate::{v107, v114};
+use crate::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -30,18 +30,9 @@ use pgrx::prelude::*;
 fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> Result<String, ErrorReport> {
     let migration = runner::require(migration, "migration")?;
     let prefix = runner::require(prefix, "prefix")?;
+    let migration = registry::find(migration)?;
     let target = Target::resolve(prefix, &[])?;
-    let sql = match migration {
-        "v107_up" => plan_query::<v107::Up>(&target),
-        "v107_down" => plan_query::<v107::Down>(&target),
-        "v114_up" => plan_query::<v114::Up>(&target),
-        "v114_down" => plan_query::<v114::Down>(&target),
-        other => Err(MigError::new(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("unknown migration {}", quote_literal(other)),
-        )
-        .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
-    }?;
+    let sql = (migration.plan_query)(&target)?;
     Ok(sql)
 }
 
@@ -122,7 +113,7 @@ fn with_event_triggers(statement: String, enabled: &[runner::EventTrigger]) -> S
     }
 }
 
-fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
+pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     let spec = &M::SPEC;
     let main_table = spec.locks[0].0;
     // A missing table is an error, as for the migration itself (§12); anything else about the

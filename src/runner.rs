@@ -132,9 +132,12 @@ impl Spec {
     }
 }
 
-/// One migration: its spec and its steps. A fifth migration is one more implementation.
+/// One migration: its spec and its steps. A fifth migration is one more implementation and
+/// one more line in `registry::MIGRATIONS`.
 pub trait Migration {
     const SPEC: Spec;
+    /// What its migration script reads and writes (`pk_migration_script`, §13).
+    const SCRIPT: crate::script::Part;
     /// Everything `plan` found: blockers, counts, and what `apply` needs.
     type Plan;
     /// What `apply` returned for `verify` (e.g. what RETURNING showed).

@@ -9,91 +9,38 @@
 //! table over exactly the values the migration decides by (sql/queries/script_inputs.sql, run
 //! on the copy now and on the live rows by the script; the hashes only name differing rows). Every value from the data reaches the
 //! script through the renderer's literal or comment quoting.
-use crate::errors::{Code, MigError};
+use crate::errors::MigError;
 use crate::guard;
 use crate::runner::{self, Migration};
-use crate::sql::{comment_text, quote_literal, sections, template, Fill, Hole, Sections, Sql};
+use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Sql};
 use crate::target::{Privilege, Table, Target};
-use crate::{v107, v114};
+use crate::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use serde_json::{json, Value};
 
 #[pg_extern(volatile, parallel_unsafe, security_invoker)]
 #[search_path(pg_catalog, pg_temp)]
-fn pk_migration_script(
-    migration: Option<&str>,
-    prefix: default!(Option<&str>, "'public'"),
-) -> Result<String, ErrorReport> {
-    let migration = runner::require(migration, "migration")?;
+fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "'public'")) -> Result<String, ErrorReport> {
+    let migration = registry::find(runner::require(migration, "migration")?)?;
     let prefix = runner::require(prefix, "prefix")?;
-    let script = match migration {
-        "v107_up" => script::<v107::Up>(prefix, &V107_UP),
-        "v107_down" => script::<v107::Down>(prefix, &V107_DOWN),
-        "v114_up" => script::<v114::Up>(prefix, &V114_UP),
-        "v114_down" => script::<v114::Down>(prefix, &V114_DOWN),
-        other => Err(MigError::new(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("unknown migration {}", quote_literal(other)),
-        )
-        .hint("Name one of 'v107_up', 'v107_down', 'v114_up', 'v114_down'.")),
-    }?;
-    Ok(script)
+    Ok((migration.script)(prefix)?)
 }
 
 /// What a migration's script reads and writes, beyond its `Spec`.
-struct Part {
-    sections: fn() -> &'static Sections,
+pub struct Part {
+    pub sections: fn() -> &'static Sections,
     /// Which settings rows it reads (None: none), and the extra input of their digest.
-    settings_where: Option<&'static str>,
-    settings_label: &'static str,
-    reads_endpoints: bool,
+    pub settings_where: Option<&'static str>,
+    pub settings_label: &'static str,
+    pub reads_endpoints: bool,
     /// The table whose rows it writes (and whose preview rows name them).
-    written: Table,
+    pub written: Table,
     /// The planned values of one preview row `p` (action, before, after) as a jsonb array,
     /// NULL for a row it does not change. Taken in SQL: the values travel as jsonb, never
     /// through a lossy parse (a number beyond f64, deep nesting).
-    planned: &'static str,
+    pub planned: &'static str,
 }
-
-const V114_UP: Part = Part {
-    sections: || sections!("script_v114_up"),
-    settings_where: Some("s.key LIKE 'integration:%'"),
-    settings_label: "NULL::text",
-    reads_endpoints: false,
-    written: Table::Settings,
-    planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'value_json' -> 'provider', p.after -> 'value_json' -> 'name') END",
-};
-
-const V114_DOWN: Part = Part {
-    sections: || sections!("script_v114_down"),
-    settings_where: Some(
-        "s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)",
-    ),
-    settings_label: "s.date_added",
-    reads_endpoints: false,
-    written: Table::Settings,
-    planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'key') END",
-};
-
-const V107_UP: Part = Part {
-    sections: || sections!("script_v107_up"),
-    settings_where: Some("s.key LIKE 'integration:%'"),
-    settings_label: "NULL::text",
-    reads_endpoints: true,
-    written: Table::Endpoints,
-    planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
-};
-
-const V107_DOWN: Part = Part {
-    sections: || sections!("script_v107_down"),
-    settings_where: None,
-    settings_label: "NULL::text",
-    reads_endpoints: true,
-    written: Table::Endpoints,
-    planned:
-        "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
-};
 
 /// Catalog facts that depend on the role reading them, or that the script checks itself:
 /// left out of the comparison between the copy and the database the script runs on.
@@ -294,7 +241,8 @@ fn ascii_json(text: &str) -> String {
     out
 }
 
-fn script<M: Migration>(prefix: &str, part: &Part) -> Result<String, MigError> {
+pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
+    let part = &M::SCRIPT;
     let spec = &M::SPEC;
     let tables: Vec<Table> = spec.tables().collect();
     let t = Target::resolve(prefix, &tables)?;

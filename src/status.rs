@@ -7,7 +7,7 @@ use crate::errors::MigError;
 use crate::guard;
 use crate::runner::{self, Migration};
 use crate::target::{Table, Target};
-use crate::{v107, v114};
+use crate::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -23,23 +23,8 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
         Err(_) => None,
     };
     let event_triggers = runner::enabled_event_triggers()?;
-    let mut migrations = Map::new();
-    migrations.insert(
-        v107::Up::SPEC.name.into(),
-        status_of::<v107::Up>(&target, &version, &event_triggers),
-    );
-    migrations.insert(
-        v107::Down::SPEC.name.into(),
-        status_of::<v107::Down>(&target, &version, &event_triggers),
-    );
-    migrations.insert(
-        v114::Up::SPEC.name.into(),
-        status_of::<v114::Up>(&target, &version, &event_triggers),
-    );
-    migrations.insert(
-        v114::Down::SPEC.name.into(),
-        status_of::<v114::Down>(&target, &version, &event_triggers),
-    );
+    let migrations: Map<String, Value> =
+        registry::MIGRATIONS.iter().map(|m| (m.name.to_string(), (m.status)(&target, &version, &event_triggers))).collect();
     Ok(JsonB(json!({
         "schema": prefix,
         "version": version.as_ref().and_then(|v| v.as_ref().ok()),
@@ -82,7 +67,7 @@ pub fn blockers_and_pending<M: Migration>(
     (blockers, Some(M::pending(&plan)))
 }
 
-fn status_of<M: Migration>(
+pub fn status_of<M: Migration>(
     target: &Target,
     version: &Option<Result<i32, MigError>>,
     event_triggers: &[runner::EventTrigger],

@@ -5,7 +5,8 @@
 use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
 use crate::runner::{self, Migration, Spec, TableUse};
-use crate::sql::{template, Fill, Hole, Row, Sql};
+use crate::script::Part;
+use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
 use pgrx::prelude::*;
 use phoenix_kit_mig_core::{detail_lines, UnpinnedEndpoint, V107DownOutcome, V107UpOutcome};
@@ -226,6 +227,15 @@ impl Migration for Up {
             "CREATE TABLE AS",
             "DROP TABLE",
         ],
+    };
+    /// What its migration script reads and writes (`pk_migration_script`, §13).
+    const SCRIPT: Part = Part {
+        sections: || sections!("script_v107_up"),
+        settings_where: Some("s.key LIKE 'integration:%'"),
+        settings_label: "NULL::text",
+        reads_endpoints: true,
+        written: Table::Endpoints,
+        planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
     };
     type Plan = UpPlan;
     type Applied = (V107UpOutcome, i64, Vec<String>);
@@ -598,6 +608,16 @@ impl Migration for Down {
         ],
         uses: &[],
         ddl_tags: &["ALTER TABLE", "DROP INDEX", "COMMENT"],
+    };
+    /// What its migration script reads and writes (`pk_migration_script`, §13).
+    const SCRIPT: Part = Part {
+        sections: || sections!("script_v107_down"),
+        settings_where: None,
+        settings_label: "NULL::text",
+        reads_endpoints: true,
+        written: Table::Endpoints,
+        planned:
+            "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
     };
     type Plan = DownPlan;
     type Applied = V107DownOutcome;

@@ -8,7 +8,8 @@
 use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
 use crate::runner::{self, Migration, Spec, TableUse};
-use crate::sql::{template, Fill, Hole, Row, Sql};
+use crate::script::Part;
+use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
 use pgrx::prelude::*;
 use phoenix_kit_mig_core::{detail_lines, SuffixedRow, V114DownOutcome, V114UpOutcome};
@@ -112,6 +113,15 @@ impl Migration for Up {
             no_foreign_keys: UP_REWRITES,
         }],
         ddl_tags: &["COMMENT", "CREATE TABLE AS", "DROP TABLE"],
+    };
+    /// What its migration script reads and writes (`pk_migration_script`, §13).
+    const SCRIPT: Part = Part {
+        sections: || sections!("script_v114_up"),
+        settings_where: Some("s.key LIKE 'integration:%'"),
+        settings_label: "NULL::text",
+        reads_endpoints: false,
+        written: Table::Settings,
+        planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'value_json' -> 'provider', p.after -> 'value_json' -> 'name') END",
     };
     type Plan = UpPlan;
     type Applied = (i64, i64, Vec<String>);
@@ -396,6 +406,17 @@ impl Migration for Down {
             no_foreign_keys: DOWN_REWRITES,
         }],
         ddl_tags: &["COMMENT", "CREATE TABLE AS", "DROP TABLE"],
+    };
+    /// What its migration script reads and writes (`pk_migration_script`, §13).
+    const SCRIPT: Part = Part {
+        sections: || sections!("script_v114_down"),
+        settings_where: Some(
+            "s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)",
+        ),
+        settings_label: "s.date_added",
+        reads_endpoints: false,
+        written: Table::Settings,
+        planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'key') END",
     };
     type Plan = DownPlan;
     type Applied = (V114DownOutcome, i64, Vec<String>);
