@@ -10,11 +10,10 @@
 //! memory. Read-only: SELECTs only, no lock stronger than ACCESS SHARE, no transaction id, so
 //! it works in a READ ONLY transaction and on a hot standby.
 use crate::errors::{Code, MigError};
-use crate::guard;
-use crate::runner::{self, Migration};
+use crate::registry;
+use crate::runner::{self, Checks, Migration, Planned, Preflight};
 use crate::sql::Sql;
 use crate::target::{Table, Target};
-use crate::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -116,55 +115,54 @@ fn with_event_triggers(statement: String, enabled: &[runner::EventTrigger]) -> S
 pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     let spec = &M::SPEC;
     let main_table = spec.locks[0].0;
+    // As a run with force => true (§12), with the run's plan: the preview reads the rows
+    // themselves, so whatever only status needs (V107's pin count, a pass of its own) is left out.
+    let checks = Checks {
+        privileges: spec.privileges,
+        version: true,
+        force: true,
+        plan: Planned::ForRun,
+    };
+    let preflight = Preflight::<M>::new(t, &checks);
     // A missing table is an error, as for the migration itself (§12); anything else about the
     // tables is a blocked row.
-    let relation_errors: Vec<(Table, MigError)> = spec
-        .tables()
-        .filter_map(|table| t.check_relation(table).err().map(|e| (table, e)))
-        .collect();
-    if let Some((_, missing)) = relation_errors
+    if let Some((_, missing)) = preflight
+        .checks
         .iter()
         .find(|(_, e)| e.code == Code::ERRCODE_UNDEFINED_TABLE)
     {
         return Err(missing.clone());
     }
-    let mut first: Vec<Step> = Vec::new();
+    let mut first: Vec<Step> = preflight
+        .checks
+        .iter()
+        .map(|(table, e)| blocked(*table, e))
+        .collect();
     let mut last: Vec<Step> = Vec::new();
-    for (table, e) in &relation_errors {
-        first.push(blocked(*table, e));
-    }
     let mut preview = None;
-    if relation_errors.is_empty() {
+    if preflight.tables_ok {
         let enabled = runner::enabled_event_triggers()?;
-        for e in spec.table_blockers(t) {
-            first.push(blocked(main_table, &e));
+        if let Some(stamp) = preflight
+            .version
+            .and_then(|v| spec.rule.stamp_after(v).map(|s| (v, s)))
+        {
+            let (v, stamp) = stamp;
+            last.push(Step {
+                relation: Table::Kit,
+                action: "stamp",
+                before: Some(serde_json::json!({ "version": v }).to_string()),
+                after: Some(serde_json::json!({ "version": stamp }).to_string()),
+                reason: with_event_triggers(
+                    format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)),
+                    &enabled,
+                ),
+            });
         }
-        let version = guard::read_version(t);
-        match &version {
-            Err(e) => first.push(blocked(Table::Kit, e)),
-            Ok(v) => {
-                if let Some(stamp) = spec.rule.stamp_after(*v) {
-                    last.push(Step {
-                        relation: Table::Kit,
-                        action: "stamp",
-                        before: Some(serde_json::json!({ "version": v }).to_string()),
-                        after: Some(serde_json::json!({ "version": stamp }).to_string()),
-                        reason: with_event_triggers(
-                            format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)),
-                            &enabled,
-                        ),
-                    });
-                }
-            }
-        }
-        if spec.plan_readable(t) {
-            // The run's plan: the preview reads the rows themselves, so whatever only status
-            // needs (V107's pin count, a pass of its own) is left out.
-            let plan = M::plan_for_run(t);
-            for e in &M::blockers(&plan)[M::row_blockers(&plan)..] {
+        if let Some(plan) = &preflight.plan {
+            for e in &M::blockers(plan)[M::row_blockers(plan)..] {
                 first.push(blocked(main_table, e));
             }
-            for (table, statement) in M::ddl(t, &plan) {
+            for (table, statement) in M::ddl(t, plan) {
                 last.push(Step {
                     relation: table,
                     action: "ddl",
@@ -173,7 +171,7 @@ pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                     reason: with_event_triggers(statement.into_string(), &enabled),
                 });
             }
-            preview = Some(M::preview_sql(t, &plan));
+            preview = Some(M::preview_sql(t, plan));
         }
     }
     let mut parts: Vec<Sql> = first.iter().map(Step::sql).collect();

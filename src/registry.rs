@@ -9,8 +9,8 @@ use serde_json::Value;
 
 pub struct Entry {
     pub name: &'static str,
-    /// Its part of `pk_migration_status`, given the recorded version (None: no phoenix_kit table).
-    pub status: fn(&Target, &Option<Result<i32, MigError>>, &[EventTrigger]) -> Value,
+    /// Its part of `pk_migration_status`.
+    pub status: fn(&Target, &[EventTrigger]) -> Value,
     /// `pk_migration_plan`'s statement.
     pub plan_query: fn(&Target) -> Result<String, MigError>,
     /// `pk_migration_script`'s text, for a schema.
@@ -18,16 +18,29 @@ pub struct Entry {
 }
 
 const fn entry<M: Migration>() -> Entry {
-    Entry { name: M::SPEC.name, status: status::status_of::<M>, plan_query: plan::plan_query::<M>, script: script::script::<M> }
+    Entry {
+        name: M::SPEC.name,
+        status: status::status_of::<M>,
+        plan_query: plan::plan_query::<M>,
+        script: script::script::<M>,
+    }
 }
 
-pub static MIGRATIONS: [Entry; 4] = [entry::<v107::Up>(), entry::<v107::Down>(), entry::<v114::Up>(), entry::<v114::Down>()];
+pub static MIGRATIONS: [Entry; 4] = [
+    entry::<v107::Up>(),
+    entry::<v107::Down>(),
+    entry::<v114::Up>(),
+    entry::<v114::Down>(),
+];
 
 /// The migration named `name`; 22023 naming the known ones otherwise.
 pub fn find(name: &str) -> Result<&'static Entry, MigError> {
     MIGRATIONS.iter().find(|m| m.name == name).ok_or_else(|| {
         let names: Vec<String> = MIGRATIONS.iter().map(|m| quote_literal(m.name)).collect();
-        MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(name)))
-            .hint(format!("Name one of {}.", names.join(", ")))
+        MigError::new(
+            Code::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("unknown migration {}", quote_literal(name)),
+        )
+        .hint(format!("Name one of {}.", names.join(", ")))
     })
 }

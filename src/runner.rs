@@ -100,22 +100,6 @@ impl Spec {
         fired_by(enabled, self.ddl_tags)
     }
 
-    /// Every blocker that the tables' privileges, row-level security, foreign keys, collations
-    /// and generated columns make, in one order for the run, status and the plan. Read-only.
-    pub fn table_blockers(&self, target: &Target) -> Vec<MigError> {
-        let mut blockers = target.access_blockers(self.privileges, self.name);
-        for u in self.uses {
-            blockers.extend(target.structure_blockers(
-                u.table,
-                u.no_foreign_keys,
-                u.matches,
-                u.writes,
-                self.name,
-            ));
-        }
-        blockers
-    }
-
     /// Whether the plan's rows can be read at all: the caller may read every locked table, and
     /// no column it matches by has a nondeterministic collation (PostgreSQL refuses LIKE and
     /// strpos under one; the blocker says so instead).
@@ -181,6 +165,119 @@ pub trait Migration {
     }
 }
 
+/// What a pre-flight reads beyond the tables, access and structure.
+pub struct Checks<'a> {
+    /// The privileges checked (the migration's own, or less: the script is made with SELECT).
+    pub privileges: &'a [(Table, &'a [Privilege])],
+    /// Whether the recorded version is read and judged (with `force`).
+    pub version: bool,
+    pub force: bool,
+    /// Which plan is taken when the rows can be read.
+    pub plan: Planned,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Planned {
+    No,
+    /// `Migration::plan`: every blocker and count.
+    Full,
+    /// `Migration::plan_for_run`.
+    ForRun,
+}
+
+/// A migration's pre-flight: every blocker, in the one order a run meets them — the tables
+/// (§11.1), the caller's access and the tables' structure (§11.7, §11.2, §11.1), the recorded
+/// version, then the rows (its plan). A run raises the first, status lists them all, the plan
+/// preview shows them as `blocked` rows, the script generator raises the first.
+pub struct Preflight<M: Migration> {
+    /// Each blocker before the rows, with the table it concerns.
+    pub checks: Vec<(Table, MigError)>,
+    /// Every table exists and is a plain table (its access and structure were then checked).
+    pub tables_ok: bool,
+    pub version: Option<i32>,
+    /// None: not asked for, or the rows cannot be read (a table is missing or unreadable, or
+    /// a column it matches by has a nondeterministic collation: the checks say why).
+    pub plan: Option<M::Plan>,
+}
+
+impl<M: Migration> Preflight<M> {
+    pub fn new(t: &Target, checks: &Checks) -> Preflight<M> {
+        let spec = &M::SPEC;
+        let mut found: Vec<(Table, MigError)> = spec
+            .tables()
+            .filter_map(|table| t.check_relation(table).err().map(|e| (table, e)))
+            .collect();
+        let tables_ok = found.is_empty();
+        if tables_ok {
+            let main = spec.locks[0].0;
+            found.extend(
+                t.access_blockers(checks.privileges, spec.name)
+                    .into_iter()
+                    .map(|e| (main, e)),
+            );
+            for u in spec.uses {
+                found.extend(
+                    t.structure_blockers(
+                        u.table,
+                        u.no_foreign_keys,
+                        u.matches,
+                        u.writes,
+                        spec.name,
+                    )
+                    .into_iter()
+                    .map(|e| (main, e)),
+                );
+            }
+        }
+        let mut version = None;
+        if checks.version && t.check_relation(Table::Kit).is_ok() {
+            match guard::read_version(t) {
+                Err(e) => found.push((Table::Kit, e)),
+                Ok(v) => {
+                    version = Some(v);
+                    if let Err(e) = spec.rule.check(spec.name, t, v, checks.force) {
+                        found.push((Table::Kit, e));
+                    }
+                }
+            }
+        }
+        if !tables_ok {
+            return Preflight {
+                checks: found,
+                tables_ok,
+                version,
+                plan: None,
+            };
+        }
+        let plan = match checks.plan {
+            Planned::No => None,
+            _ if !spec.plan_readable(t) => None,
+            Planned::Full => Some(M::plan(t)),
+            Planned::ForRun => Some(M::plan_for_run(t)),
+        };
+        Preflight {
+            checks: found,
+            tables_ok,
+            version,
+            plan,
+        }
+    }
+
+    /// Every blocker, in order: the checks, then the plan's.
+    pub fn blockers(&self) -> Vec<MigError> {
+        let rows = self
+            .plan
+            .as_ref()
+            .map(|p| M::blockers(p))
+            .unwrap_or_default();
+        self.checks
+            .iter()
+            .map(|(_, e)| e.clone())
+            .chain(rows.iter().cloned())
+            .collect()
+    }
+}
+
 /// NULL for any argument is an error, never a silent NULL result.
 pub fn require<T>(value: Option<T>, argument: &str) -> MigResult<T> {
     value.ok_or_else(|| {
@@ -211,9 +308,20 @@ pub fn run<M: Migration>(
     let started = Instant::now();
     refuse_read_only(spec, prefix)?;
     refuse_transaction_snapshot(spec)?;
-    // Refused early, before waiting for any lock: a run that cannot succeed.
+    // Refused early, before waiting for any lock: a run that cannot succeed. (The version is
+    // judged under the locks only: a concurrent run may be about to change it.)
     let mut target = resolve_for::<M>(prefix)?;
-    refuse_if_blocked(&spec.table_blockers(&target), spec, &target)?;
+    let early = Checks {
+        privileges: spec.privileges,
+        version: false,
+        force,
+        plan: Planned::No,
+    };
+    refuse_if_blocked(
+        &Preflight::<M>::new(&target, &early).blockers(),
+        spec,
+        &target,
+    )?;
 
     let steps = || {
         for (table, mode) in spec.locks {
@@ -228,15 +336,24 @@ pub fn run<M: Migration>(
         // Under the locks the tables' kind, rules, triggers, policies and privileges can no
         // longer change: read them again, so the checks hold for what the run relies on.
         target.refresh();
-        for table in spec.tables() {
-            target.check_relation(table).or_raise();
-        }
-        // In the steps, errors are raised: a dry run's subtransaction must unwind.
-        refuse_if_blocked(&spec.table_blockers(&target), spec, &target).or_raise();
         let target = &target;
-        let before = guard::read_version(target).or_raise();
-        spec.rule.check(spec.name, target, before, force).or_raise();
-        let plan = M::plan_for_run(target);
+        // In the steps, errors are raised: a dry run's subtransaction must unwind.
+        let checks = Checks {
+            privileges: spec.privileges,
+            version: true,
+            force,
+            plan: Planned::ForRun,
+        };
+        let preflight = Preflight::<M>::new(target, &checks);
+        let early: Vec<MigError> = preflight.checks.iter().map(|(_, e)| e.clone()).collect();
+        refuse_if_blocked(&early, spec, target).or_raise();
+        let (Some(before), Some(plan)) = (preflight.version, preflight.plan) else {
+            MigError::new(
+                Code::ERRCODE_INTERNAL_ERROR,
+                format!("{}: the pre-flight passed without a plan", spec.name),
+            )
+            .raise()
+        };
         if !M::blockers(&plan).is_empty() {
             // Refused: the whole plan, as pk_migration_status reads it, names every blocker,
             // also those a run leaves to its own statements to find (V107's duplicate names).

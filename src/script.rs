@@ -9,19 +9,21 @@
 //! table over exactly the values the migration decides by (sql/queries/script_inputs.sql, run
 //! on the copy now and on the live rows by the script; the hashes only name differing rows). Every value from the data reaches the
 //! script through the renderer's literal or comment quoting.
-use crate::errors::MigError;
-use crate::guard;
-use crate::runner::{self, Migration};
+use crate::errors::{Code, MigError};
+use crate::registry;
+use crate::runner::{self, Checks, Migration, Planned, Preflight};
 use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Sql};
 use crate::target::{Privilege, Table, Target};
-use crate::registry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use serde_json::{json, Value};
 
 #[pg_extern(volatile, parallel_unsafe, security_invoker)]
 #[search_path(pg_catalog, pg_temp)]
-fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "'public'")) -> Result<String, ErrorReport> {
+fn pk_migration_script(
+    migration: Option<&str>,
+    prefix: default!(Option<&str>, "'public'"),
+) -> Result<String, ErrorReport> {
     let migration = registry::find(runner::require(migration, "migration")?)?;
     let prefix = runner::require(prefix, "prefix")?;
     Ok((migration.script)(prefix)?)
@@ -55,46 +57,6 @@ const ROLE_FACTS: &[&str] = &[
     "user_code_on_update",
     "user_triggers",
 ];
-
-/// Everything that stops the script from being made: what stops the migration, except the
-/// privileges only applying it needs (the script checks those where it runs).
-fn generation_blockers<M: Migration>(t: &Target) -> Vec<MigError> {
-    let spec = &M::SPEC;
-    let mut blockers: Vec<MigError> = spec
-        .tables()
-        .filter_map(|table| t.check_relation(table).err())
-        .collect();
-    if !blockers.is_empty() {
-        return blockers;
-    }
-    let reads: Vec<(Table, &[Privilege])> = spec
-        .locks
-        .iter()
-        .map(|(table, _)| (*table, &[Privilege::Select][..]))
-        .collect();
-    blockers.extend(t.access_blockers(&reads, spec.name));
-    for u in spec.uses {
-        blockers.extend(t.structure_blockers(
-            u.table,
-            u.no_foreign_keys,
-            u.matches,
-            u.writes,
-            spec.name,
-        ));
-    }
-    if !blockers.is_empty() {
-        return blockers;
-    }
-    match guard::read_version(t) {
-        Err(e) => return vec![e],
-        Ok(v) => {
-            if let Err(e) = spec.rule.check(spec.name, t, v, false) {
-                return vec![e];
-            }
-        }
-    }
-    blockers
-}
 
 fn facts_sql(t: &Target, part: &Part) -> Sql {
     let mut sql = Sql::fixed(
@@ -246,14 +208,29 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     let spec = &M::SPEC;
     let tables: Vec<Table> = spec.tables().collect();
     let t = Target::resolve(prefix, &tables)?;
-    if let Some(first) = generation_blockers::<M>(&t).into_iter().next() {
+    // What stops the migration stops the script, except the privileges only applying it needs
+    // (the script checks those where it runs).
+    let reads: Vec<(Table, &[Privilege])> = spec
+        .locks
+        .iter()
+        .map(|(table, _)| (*table, &[Privilege::Select][..]))
+        .collect();
+    let checks = Checks {
+        privileges: &reads,
+        version: true,
+        force: false,
+        plan: Planned::Full,
+    };
+    let preflight = Preflight::<M>::new(&t, &checks);
+    if let Some(first) = preflight.blockers().into_iter().next() {
         return Err(first);
     }
-    let version = guard::read_version(&t)?;
-    let plan = M::plan(&t);
-    if let Some(first) = M::blockers(&plan).first() {
-        return Err(first.clone());
-    }
+    let (Some(version), Some(plan)) = (preflight.version, preflight.plan) else {
+        return Err(MigError::new(
+            Code::ERRCODE_INTERNAL_ERROR,
+            format!("{}: the pre-flight passed without a plan", spec.name),
+        ));
+    };
     let stamp = spec.rule.stamp_after(version);
 
     // The copy's facts, as the script will read them where it runs.

@@ -5,9 +5,9 @@
 //! on a standby.
 use crate::errors::MigError;
 use crate::guard;
-use crate::runner::{self, Migration};
-use crate::target::{Table, Target};
 use crate::registry;
+use crate::runner::{self, Checks, Migration, Planned, Preflight};
+use crate::target::{Table, Target};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -23,8 +23,10 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
         Err(_) => None,
     };
     let event_triggers = runner::enabled_event_triggers()?;
-    let migrations: Map<String, Value> =
-        registry::MIGRATIONS.iter().map(|m| (m.name.to_string(), (m.status)(&target, &version, &event_triggers))).collect();
+    let migrations: Map<String, Value> = registry::MIGRATIONS
+        .iter()
+        .map(|m| (m.name.to_string(), (m.status)(&target, &event_triggers)))
+        .collect();
     Ok(JsonB(json!({
         "schema": prefix,
         "version": version.as_ref().and_then(|v| v.as_ref().ok()),
@@ -34,51 +36,21 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
 
 /// Everything that stops `M` now, in the order a run meets it, and what it would change.
 /// `pending` is NULL when the plan cannot be read (a table missing or not readable).
-pub fn blockers_and_pending<M: Migration>(
-    target: &Target,
-    version: &Option<Result<i32, MigError>>,
-) -> (Vec<MigError>, Option<i64>) {
+pub fn status_of<M: Migration>(target: &Target, event_triggers: &[runner::EventTrigger]) -> Value {
     let spec = &M::SPEC;
-    let mut blockers: Vec<MigError> = spec
-        .tables()
-        .filter_map(|t| target.check_relation(t).err())
-        .collect();
-    let tables_ok = blockers.is_empty();
-    if tables_ok {
-        blockers.extend(spec.table_blockers(target));
-    }
-    // The plan reads every table the migration locks: without SELECT on one of them, or under
-    // a nondeterministic collation, it cannot be taken, and its rows stay unknown (pending NULL).
-    let readable = tables_ok && spec.plan_readable(target);
-    match version {
-        Some(Ok(v)) => {
-            if let Err(e) = spec.rule.check(spec.name, target, *v, false) {
-                blockers.push(e);
-            }
-        }
-        Some(Err(e)) => blockers.push(e.clone()),
-        None => {}
-    }
-    if !readable {
-        return (blockers, None);
-    }
-    let plan = M::plan(target);
-    blockers.extend(M::blockers(&plan).iter().cloned());
-    (blockers, Some(M::pending(&plan)))
-}
-
-pub fn status_of<M: Migration>(
-    target: &Target,
-    version: &Option<Result<i32, MigError>>,
-    event_triggers: &[runner::EventTrigger],
-) -> Value {
-    let spec = &M::SPEC;
-    let (blockers, pending) = blockers_and_pending::<M>(target, version);
+    let checks = Checks {
+        privileges: spec.privileges,
+        version: true,
+        force: false,
+        plan: Planned::Full,
+    };
+    let preflight = Preflight::<M>::new(target, &checks);
+    let blockers = preflight.blockers();
     json!({
         "can_run": blockers.is_empty(),
         "runs_from": spec.rule.runs_from(),
-        "stamps": version.as_ref().and_then(|v| v.as_ref().ok()).and_then(|v| spec.rule.stamp_after(*v)),
-        "pending": pending,
+        "stamps": preflight.version.and_then(|v| spec.rule.stamp_after(v)),
+        "pending": preflight.plan.as_ref().map(M::pending),
         "blockers": blockers.iter().map(MigError::to_json).collect::<Vec<_>>(),
         // They run after the verify step, on the migration's DDL or its stamp.
         "event_triggers": spec.event_triggers(event_triggers),

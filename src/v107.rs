@@ -235,7 +235,8 @@ impl Migration for Up {
         settings_label: "NULL::text",
         reads_endpoints: true,
         written: Table::Endpoints,
-        planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
+        planned:
+            "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
     };
     type Plan = UpPlan;
     type Applied = (V107UpOutcome, i64, Vec<String>);
