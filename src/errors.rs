@@ -15,12 +15,7 @@ pub struct MigError {
 
 impl MigError {
     pub fn new(code: PgSqlErrorCode, message: impl Into<String>) -> Self {
-        MigError {
-            code,
-            message: message.into(),
-            detail: None,
-            hint: None,
-        }
+        MigError { code, message: message.into(), detail: None, hint: None }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -35,11 +30,8 @@ impl MigError {
 
     /// A failure of the program itself (never of the data): XX000 with what failed.
     pub fn internal(what: impl std::fmt::Display) -> Self {
-        MigError::new(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("phoenix_kit_mig: internal error: {what}"),
-        )
-        .hint("Please report this with the statement that raised it.")
+        MigError::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("phoenix_kit_mig: internal error: {what}"))
+            .hint("Please report this with the statement that raised it.")
     }
 
     /// The five-character SQLSTATE, as `pk_migration_status` reports it.
@@ -177,9 +169,7 @@ pub fn reraise(error: pgrx::pg_sys::panic::CaughtError) -> ! {
     let raw = LAST_RAW_CODE.load(Ordering::Relaxed);
     match &error {
         CaughtError::PostgresError(report)
-            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_INTERNAL_ERROR
-                && raw != 0
-                && raw != PgSqlErrorCode::ERRCODE_INTERNAL_ERROR as i32 =>
+            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_INTERNAL_ERROR && raw != 0 && raw != PgSqlErrorCode::ERRCODE_INTERNAL_ERROR as i32 =>
         {
             raise_raw(raw, report.message(), report.detail(), report.hint())
         }
@@ -228,10 +218,7 @@ mod tests {
     #[pg_test]
     fn sqlstate_decoding_matches_postgres() {
         assert_eq!(sqlstate_of(Code::ERRCODE_UNIQUE_VIOLATION), "23505");
-        assert_eq!(
-            sqlstate_of(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-            "55000"
-        );
+        assert_eq!(sqlstate_of(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), "55000");
         assert_eq!(sqlstate_of(Code::ERRCODE_INVALID_PARAMETER_VALUE), "22023");
         assert_eq!(sqlstate_of(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED), "22004");
     }

@@ -38,13 +38,7 @@ impl VersionRule {
         }
     }
 
-    pub fn check(
-        &self,
-        migration: &str,
-        target: &Target,
-        current: i32,
-        force: bool,
-    ) -> MigResult<()> {
+    pub fn check(&self, migration: &str, target: &Target, current: i32, force: bool) -> MigResult<()> {
         let allowed = self.runs_from();
         if force || allowed.contains(&current) {
             return Ok(());
@@ -53,30 +47,20 @@ impl VersionRule {
             Direction::Up if current < allowed[0] => format!(
                 "the migrations before V{} have not run yet{}",
                 self.version,
-                if self.version == 114 && current < 107 {
-                    " (V107 must run before V114: it reads the old integration keys)"
-                } else {
-                    ""
-                }
+                if self.version == 114 && current < 107 { " (V107 must run before V114: it reads the old integration keys)" } else { "" }
             ),
             Direction::Up => format!("the database is already past V{}", self.version),
-            Direction::Down if current > allowed[0] => format!(
-                "the migrations after V{} must be rolled back first",
-                self.version
-            ),
+            Direction::Down if current > allowed[0] => format!("the migrations after V{} must be rolled back first", self.version),
             Direction::Down => format!("V{} is not applied", self.version),
         };
         Err(MigError::new(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!(
-                "{migration} needs {} at version {} or {}, but it is at version {current}",
-                target.qualified(Table::Kit),
-                allowed[0],
-                allowed[1]
-            ),
+            format!("{migration} needs {} at version {} or {}, but it is at version {current}", target.qualified(Table::Kit), allowed[0], allowed[1]),
         )
         .detail(format!("{why}."))
-        .hint("Run the migrations in order. If you know the recorded version is wrong, pass force => true to skip this check (the stamp is then never lowered)."))
+        .hint(
+            "Run the migrations in order. If you know the recorded version is wrong, pass force => true to skip this check (the stamp is then never lowered).",
+        ))
     }
 }
 
@@ -89,31 +73,18 @@ pub fn read_version(target: &Target) -> MigResult<i32> {
         Some(text) => text.trim().parse::<i32>().map_err(|_| {
             MigError::new(
                 Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
-                format!(
-                    "the comment on {} is not a version number: \"{text}\"",
-                    target.qualified(Table::Kit)
-                ),
+                format!("the comment on {} is not a version number: \"{text}\"", target.qualified(Table::Kit)),
             )
             .detail("PhoenixKit records its schema version as the integer comment of this table.")
-            .hint(format!(
-                "Set it to the version the schema is at, e.g. COMMENT ON TABLE {} IS '113';",
-                target.qualified(Table::Kit)
-            ))
+            .hint(format!("Set it to the version the schema is at, e.g. COMMENT ON TABLE {} IS '113';", target.qualified(Table::Kit)))
         }),
     }
 }
 
 pub fn write_version(target: &Target, version: i32) {
     // COMMENT takes no parameters; the value is an integer we formatted ourselves.
-    Spi::run(&format!(
-        "COMMENT ON TABLE {} IS '{version}'",
-        target.qualified(Table::Kit)
-    ))
-    .expect("COMMENT ON TABLE");
-    pgrx::notice!(
-        "phoenix_kit_mig: stamped {} with version {version}",
-        target.qualified(Table::Kit)
-    );
+    Spi::run(&format!("COMMENT ON TABLE {} IS '{version}'", target.qualified(Table::Kit))).expect("COMMENT ON TABLE");
+    pgrx::notice!("phoenix_kit_mig: stamped {} with version {version}", target.qualified(Table::Kit));
 }
 
 #[cfg(test)]
@@ -122,18 +93,12 @@ mod unit {
 
     #[test]
     fn up_never_lowers_and_down_only_steps_back() {
-        let up = VersionRule {
-            version: 114,
-            direction: Direction::Up,
-        };
+        let up = VersionRule { version: 114, direction: Direction::Up };
         assert_eq!(up.stamp_after(113), Some(114));
         assert_eq!(up.stamp_after(114), None);
         assert_eq!(up.stamp_after(120), None);
         assert_eq!(up.stamp_after(50), Some(114));
-        let down = VersionRule {
-            version: 114,
-            direction: Direction::Down,
-        };
+        let down = VersionRule { version: 114, direction: Direction::Down };
         assert_eq!(down.stamp_after(114), Some(113));
         assert_eq!(down.stamp_after(113), None);
         assert_eq!(down.stamp_after(120), None);
@@ -158,41 +123,21 @@ mod tests {
 
     #[pg_test]
     fn up_runs_from_n_minus_1_and_n_only() {
-        for (from, ok) in [
-            ("112", false),
-            ("113", true),
-            ("114", true),
-            ("115", false),
-            ("1", false),
-        ] {
+        for (from, ok) in [("112", false), ("113", true), ("114", true), ("115", false), ("1", false)] {
             let r = run_at(from, "SELECT pk_migrate_v114_up()::text");
             assert_eq!(r.is_ok(), ok, "v114_up from {from}: {r:?}");
             if let Err(f) = r {
                 assert_eq!(f.sqlstate, "55000");
-                assert!(
-                    f.message.contains(&format!("version {from}"))
-                        && f.message.contains("113 or 114"),
-                    "{}",
-                    f.message
-                );
+                assert!(f.message.contains(&format!("version {from}")) && f.message.contains("113 or 114"), "{}", f.message);
                 assert!(f.hint.unwrap().contains("force => true"));
-                assert_eq!(
-                    version(S).as_deref(),
-                    Some(from),
-                    "a refused run changes nothing"
-                );
+                assert_eq!(version(S).as_deref(), Some(from), "a refused run changes nothing");
             }
         }
     }
 
     #[pg_test]
     fn down_runs_from_n_and_n_minus_1_only() {
-        for (from, ok, after) in [
-            ("112", false, "112"),
-            ("113", true, "113"),
-            ("114", true, "113"),
-            ("115", false, "115"),
-        ] {
+        for (from, ok, after) in [("112", false, "112"), ("113", true, "113"), ("114", true, "113"), ("115", false, "115")] {
             let r = run_at(from, "SELECT pk_migrate_v114_down()::text");
             assert_eq!(r.is_ok(), ok, "v114_down from {from}: {r:?}");
             assert_eq!(version(S).as_deref(), Some(after));
@@ -211,28 +156,12 @@ mod tests {
 
     #[pg_test]
     fn force_skips_the_guard_but_never_lowers_the_stamp() {
-        assert_eq!(
-            run_at("120", "SELECT pk_migrate_v114_up(force => true)::text").unwrap()
-                ["version_after"],
-            120
-        );
+        assert_eq!(run_at("120", "SELECT pk_migrate_v114_up(force => true)::text").unwrap()["version_after"], 120);
         assert_eq!(version(S).as_deref(), Some("120"));
-        assert_eq!(
-            run_at("50", "SELECT pk_migrate_v114_up(force => true)::text").unwrap()
-                ["version_after"],
-            114
-        );
-        assert_eq!(
-            run_at("120", "SELECT pk_migrate_v114_down(force => true)::text").unwrap()
-                ["version_after"],
-            120
-        );
+        assert_eq!(run_at("50", "SELECT pk_migrate_v114_up(force => true)::text").unwrap()["version_after"], 114);
+        assert_eq!(run_at("120", "SELECT pk_migrate_v114_down(force => true)::text").unwrap()["version_after"], 120);
         assert_eq!(version(S).as_deref(), Some("120"));
-        assert_eq!(
-            run_at("112", "SELECT pk_migrate_v114_down(force => true)::text").unwrap()
-                ["version_after"],
-            112
-        );
+        assert_eq!(run_at("112", "SELECT pk_migrate_v114_down(force => true)::text").unwrap()["version_after"], 112);
     }
 
     #[pg_test]
@@ -250,10 +179,7 @@ mod tests {
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up(force => true)", "22P02");
         assert!(f.message.contains("\"113b\""), "{}", f.message);
         set_version(S, " 113 ");
-        assert!(
-            attempt("SELECT pk_migrate_v114_up()::text").is_ok(),
-            "surrounding blanks are tolerated"
-        );
+        assert!(attempt("SELECT pk_migrate_v114_up()::text").is_ok(), "surrounding blanks are tolerated");
     }
 
     #[pg_test]
@@ -286,50 +212,26 @@ mod tests {
         fixture(S, 113);
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('nope')", "3F000");
         assert!(f.message.contains("\"nope\""));
-        let f = fails_unchanged(
-            S,
-            "SELECT pk_migrate_v114_up('public; DROP TABLE phoenix_kit --')",
-            "3F000",
-        );
+        let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('public; DROP TABLE phoenix_kit --')", "3F000");
         assert!(f.message.contains("public; DROP TABLE phoenix_kit --"));
         Spi::run("CREATE SCHEMA half; CREATE TABLE half.phoenix_kit (id int); COMMENT ON TABLE half.phoenix_kit IS '113'").unwrap();
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up('half')", "42P01");
-        assert!(
-            f.message.contains("half.phoenix_kit_settings"),
-            "{}",
-            f.message
-        );
+        assert!(f.message.contains("half.phoenix_kit_settings"), "{}", f.message);
     }
 
     #[pg_test]
     fn migration_functions_have_the_promised_attributes() {
-        for f in [
-            "pk_migrate_v114_up",
-            "pk_migrate_v114_down",
-            "pk_migrate_v107_up",
-            "pk_migrate_v107_down",
-        ] {
+        for f in ["pk_migrate_v114_up", "pk_migrate_v114_down", "pk_migrate_v107_up", "pk_migrate_v107_down"] {
             let row = Spi::get_three_with_args::<String, String, bool>(
                 "SELECT provolatile::text || proparallel::text, array_to_string(proconfig, ','), prosecdef FROM pg_proc WHERE proname = $1",
                 &[f.into()],
             )
             .unwrap();
-            assert_eq!(
-                row.0.as_deref(),
-                Some("vu"),
-                "{f}: VOLATILE, PARALLEL UNSAFE"
-            );
-            assert_eq!(
-                row.1.as_deref(),
-                Some("search_path=pg_catalog, pg_temp,enable_nestloop=off,jit=off"),
-                "{f}"
-            );
+            assert_eq!(row.0.as_deref(), Some("vu"), "{f}: VOLATILE, PARALLEL UNSAFE");
+            assert_eq!(row.1.as_deref(), Some("search_path=pg_catalog, pg_temp,enable_nestloop=off,jit=off"), "{f}");
             assert_eq!(row.2, Some(false), "{f}: SECURITY INVOKER");
-            let public = Spi::get_one_with_args::<bool>(
-                "SELECT has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc WHERE proname = $1",
-                &[f.into()],
-            )
-            .unwrap();
+            let public =
+                Spi::get_one_with_args::<bool>("SELECT has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc WHERE proname = $1", &[f.into()]).unwrap();
             assert_eq!(public, Some(false), "{f}: EXECUTE revoked from PUBLIC");
         }
     }

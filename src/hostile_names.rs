@@ -89,11 +89,7 @@ mod tests {
         let mut out = vec!["public".to_string()];
         for piece in PIECES.iter().filter(|p| p.starts_with('@')) {
             if name.contains(piece) {
-                for d in [
-                    name.replace(piece, ""),
-                    name.split(piece).next().unwrap_or("").to_string(),
-                    piece.trim_matches('@').to_string(),
-                ] {
+                for d in [name.replace(piece, ""), name.split(piece).next().unwrap_or("").to_string(), piece.trim_matches('@').to_string()] {
                     if !d.is_empty() && d != name && !d.starts_with("pg_") && !out.contains(&d) {
                         out.push(d);
                     }
@@ -104,9 +100,7 @@ mod tests {
     }
 
     fn call(sql: &str, schema: &str) -> serde_json::Value {
-        let text = Spi::get_one_with_args::<pgrx::JsonB>(sql, &[schema.into()])
-            .expect(sql)
-            .expect("a report");
+        let text = Spi::get_one_with_args::<pgrx::JsonB>(sql, &[schema.into()]).expect(sql).expect("a report");
         text.0
     }
 
@@ -117,11 +111,7 @@ mod tests {
             &[schema.into()],
         )
         .unwrap();
-        Spi::run_with_args(
-            "SELECT pg_temp.pk_fixture_endpoint($1, 'Chat', 'openrouter')",
-            &[schema.into()],
-        )
-        .unwrap();
+        Spi::run_with_args("SELECT pg_temp.pk_fixture_endpoint($1, 'Chat', 'openrouter')", &[schema.into()]).unwrap();
     }
 
     #[pg_test]
@@ -148,36 +138,16 @@ mod tests {
             let before: Vec<String> = decoys.iter().map(|d| fingerprint(d)).collect();
             let status = call("SELECT pk_migration_status($1)", &name);
             assert_eq!(status["schema"], name.as_str(), "{name:?}");
-            assert_eq!(
-                status["migrations"]["v107_up"]["can_run"], true,
-                "{name:?}: {status}"
-            );
+            assert_eq!(status["migrations"]["v107_up"]["can_run"], true, "{name:?}: {status}");
             for m in ["v107_up", "v107_down", "v114_up", "v114_down"] {
-                Spi::get_one_with_args::<i64>(
-                    "SELECT count(*) FROM pk_migration_plan($1, $2)",
-                    &[m.into(), name.as_str().into()],
-                )
-                .unwrap_or_else(|e| panic!("{name:?} plan {m}: {e}"));
+                Spi::get_one_with_args::<i64>("SELECT count(*) FROM pk_migration_plan($1, $2)", &[m.into(), name.as_str().into()])
+                    .unwrap_or_else(|e| panic!("{name:?} plan {m}: {e}"));
             }
-            let pins = Spi::get_one_with_args::<i64>(
-                "SELECT count(*) FROM pk_migration_plan('v107_up', $1) WHERE action = 'pin'",
-                &[name.as_str().into()],
-            )
-            .unwrap();
-            assert_eq!(
-                pins,
-                Some(1),
-                "{name:?}: the plan previews this schema's endpoint"
-            );
+            let pins =
+                Spi::get_one_with_args::<i64>("SELECT count(*) FROM pk_migration_plan('v107_up', $1) WHERE action = 'pin'", &[name.as_str().into()]).unwrap();
+            assert_eq!(pins, Some(1), "{name:?}: the plan previews this schema's endpoint");
             let up = call("SELECT pk_migrate_v107_up($1)", &name);
-            assert_eq!(
-                (
-                    up["schema"].as_str(),
-                    up["pinned_latest_validated"].as_i64()
-                ),
-                (Some(name.as_str()), Some(1)),
-                "{name:?}"
-            );
+            assert_eq!((up["schema"].as_str(), up["pinned_latest_validated"].as_i64()), (Some(name.as_str()), Some(1)), "{name:?}");
             set_version(&name, "113");
             let v114 = call("SELECT pk_migrate_v114_up($1)", &name);
             assert_eq!(v114["rows_rewritten"], 1, "{name:?}: {v114}");
@@ -190,41 +160,19 @@ mod tests {
                 .unwrap(),
             )
             .unwrap();
-            assert_eq!(
-                keys,
-                Some(true),
-                "{name:?}: this schema's row was rewritten"
-            );
-            assert_eq!(
-                call("SELECT pk_migrate_v114_down($1)", &name)["rows_rewritten"],
-                1,
-                "{name:?}"
-            );
+            assert_eq!(keys, Some(true), "{name:?}: this schema's row was rewritten");
+            assert_eq!(call("SELECT pk_migrate_v114_down($1)", &name)["rows_rewritten"], 1, "{name:?}");
             set_version(&name, "107");
-            assert_eq!(
-                call("SELECT pk_migrate_v107_down($1)", &name)["pins_discarded"],
-                1,
-                "{name:?}"
-            );
+            assert_eq!(call("SELECT pk_migrate_v107_down($1)", &name)["pins_discarded"], 1, "{name:?}");
             assert_eq!(version(&name).as_deref(), Some("106"), "{name:?}");
             for (d, fp) in decoys.iter().zip(&before) {
                 assert_eq!(&fingerprint(d), fp, "{name:?}: decoy schema {d:?} changed");
             }
             for d in decoys.iter().filter(|d| *d != "public") {
-                let drop = Spi::get_one_with_args::<String>(
-                    "SELECT format('DROP SCHEMA %I CASCADE', $1::text)",
-                    &[d.as_str().into()],
-                )
-                .unwrap()
-                .unwrap();
+                let drop = Spi::get_one_with_args::<String>("SELECT format('DROP SCHEMA %I CASCADE', $1::text)", &[d.as_str().into()]).unwrap().unwrap();
                 Spi::run(&drop).unwrap();
             }
-            let drop = Spi::get_one_with_args::<String>(
-                "SELECT format('DROP SCHEMA %I CASCADE', $1::text)",
-                &[name.as_str().into()],
-            )
-            .unwrap()
-            .unwrap();
+            let drop = Spi::get_one_with_args::<String>("SELECT format('DROP SCHEMA %I CASCADE', $1::text)", &[name.as_str().into()]).unwrap().unwrap();
             Spi::run(&drop).unwrap();
         }
     }
@@ -236,30 +184,18 @@ mod tests {
     fn a_nondeterministic_collation_is_refused() {
         // The catalog may list ICU collations where the server cannot use them: try one.
         let create = "CREATE COLLATION pk_probe_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)";
-        if !matches!(
-            crate::runner::subtransaction(std::panic::AssertUnwindSafe(|| Spi::run(create)), false),
-            Ok(Ok(()))
-        ) {
+        if !matches!(crate::runner::subtransaction(std::panic::AssertUnwindSafe(|| Spi::run(create)), false), Ok(Ok(()))) {
             pgrx::notice!("no ICU in this build: no nondeterministic collation can exist here");
             return;
         }
         fixture("public", 113);
-        setting(
-            "public",
-            "integration:openrouter:work",
-            None,
-            Some("integrations"),
-        );
+        setting("public", "integration:openrouter:work", None, Some("integrations"));
         Spi::run("CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)").unwrap();
-        Spi::run("ALTER TABLE phoenix_kit_settings ALTER COLUMN key TYPE varchar(255) COLLATE ci")
-            .unwrap();
+        Spi::run("ALTER TABLE phoenix_kit_settings ALTER COLUMN key TYPE varchar(255) COLLATE ci").unwrap();
         let f = fails_unchanged("public", "SELECT pk_migrate_v114_up()", "55000");
         assert!(f.detail.unwrap().contains("nondeterministic collation"));
         let status = report("SELECT pk_migration_status()");
-        assert_eq!(
-            status["migrations"]["v114_up"]["blockers"][0]["sqlstate"], "55000",
-            "{status}"
-        );
+        assert_eq!(status["migrations"]["v114_up"]["blockers"][0]["sqlstate"], "55000", "{status}");
         let blocked = Spi::get_one::<i64>("SELECT count(*) FROM pk_migration_plan('v114_up') WHERE action = 'blocked' AND reason LIKE '55000%'").unwrap();
         assert_eq!(blocked, Some(1));
     }

@@ -19,12 +19,7 @@ use pgrx::prelude::*;
 
 /// The plan of `migration` as one SQL statement yielding
 /// `(relation text, row_uuid uuid, action text, before jsonb, after jsonb, reason text)`.
-#[pg_extern(
-    volatile,
-    parallel_unsafe,
-    security_invoker,
-    schema = "phoenix_kit_mig_internal"
-)]
+#[pg_extern(volatile, parallel_unsafe, security_invoker, schema = "phoenix_kit_mig_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn pk_plan_query(migration: Option<&str>, prefix: Option<&str>) -> Result<String, ErrorReport> {
     let migration = runner::require(migration, "migration")?;
@@ -69,8 +64,7 @@ impl Step {
     /// through the renderer's literal quoting.
     fn sql(&self) -> Sql {
         let mut sql = Sql::fixed("SELECT ");
-        sql.literal(Some(self.relation.name()))
-            .push("::text, NULL::uuid, ");
+        sql.literal(Some(self.relation.name())).push("::text, NULL::uuid, ");
         sql.literal(Some(self.action)).push("::text, ");
         sql.literal(self.before.as_deref()).push("::jsonb, ");
         sql.literal(self.after.as_deref()).push("::jsonb, ");
@@ -84,13 +78,7 @@ fn blocked(relation: Table, e: &MigError) -> Step {
     if let Some(detail) = &e.detail {
         reason.push_str(&format!(" — {}", detail.replace('\n', "; ")));
     }
-    Step {
-        relation,
-        action: "blocked",
-        before: None,
-        after: None,
-        reason,
-    }
+    Step { relation, action: "blocked", before: None, after: None, reason }
 }
 
 /// A schema step's or the stamp's reason, with the event triggers that fire on it (those of
@@ -98,11 +86,7 @@ fn blocked(relation: Table, e: &MigError) -> Step {
 fn with_event_triggers(statement: String, enabled: &[runner::EventTrigger]) -> String {
     let tag = ["ALTER TABLE", "CREATE INDEX", "DROP INDEX", "COMMENT"]
         .into_iter()
-        .find(|tag| {
-            statement
-                .replace("CREATE UNIQUE INDEX", "CREATE INDEX")
-                .starts_with(tag)
-        })
+        .find(|tag| statement.replace("CREATE UNIQUE INDEX", "CREATE INDEX").starts_with(tag))
         .unwrap_or("");
     let fired = runner::fired_by(enabled, &[tag]);
     if fired.is_empty() {
@@ -117,45 +101,26 @@ pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     let main_table = spec.locks[0].0;
     // As a run with force => true (§12), with the run's plan: the preview reads the rows
     // themselves, so whatever only status needs (V107's pin count, a pass of its own) is left out.
-    let checks = Checks {
-        privileges: spec.privileges,
-        version: true,
-        force: true,
-        plan: Planned::ForRun,
-    };
+    let checks = Checks { privileges: spec.privileges, version: true, force: true, plan: Planned::ForRun };
     let preflight = Preflight::<M>::new(t, &checks);
     // A missing table is an error, as for the migration itself (§12); anything else about the
     // tables is a blocked row.
-    if let Some((_, missing)) = preflight
-        .checks
-        .iter()
-        .find(|(_, e)| e.code == Code::ERRCODE_UNDEFINED_TABLE)
-    {
+    if let Some((_, missing)) = preflight.checks.iter().find(|(_, e)| e.code == Code::ERRCODE_UNDEFINED_TABLE) {
         return Err(missing.clone());
     }
-    let mut first: Vec<Step> = preflight
-        .checks
-        .iter()
-        .map(|(table, e)| blocked(*table, e))
-        .collect();
+    let mut first: Vec<Step> = preflight.checks.iter().map(|(table, e)| blocked(*table, e)).collect();
     let mut last: Vec<Step> = Vec::new();
     let mut preview = None;
     if preflight.tables_ok {
         let enabled = runner::enabled_event_triggers()?;
-        if let Some(stamp) = preflight
-            .version
-            .and_then(|v| spec.rule.stamp_after(v).map(|s| (v, s)))
-        {
+        if let Some(stamp) = preflight.version.and_then(|v| spec.rule.stamp_after(v).map(|s| (v, s))) {
             let (v, stamp) = stamp;
             last.push(Step {
                 relation: Table::Kit,
                 action: "stamp",
                 before: Some(serde_json::json!({ "version": v }).to_string()),
                 after: Some(serde_json::json!({ "version": stamp }).to_string()),
-                reason: with_event_triggers(
-                    format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)),
-                    &enabled,
-                ),
+                reason: with_event_triggers(format!("COMMENT ON TABLE {} IS '{stamp}'", t.qualified(Table::Kit)), &enabled),
             });
         }
         if let Some(plan) = &preflight.plan {
@@ -163,13 +128,7 @@ pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
                 first.push(blocked(main_table, e));
             }
             for (table, statement) in M::ddl(t, plan) {
-                last.push(Step {
-                    relation: table,
-                    action: "ddl",
-                    before: None,
-                    after: None,
-                    reason: with_event_triggers(statement.into_string(), &enabled),
-                });
+                last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement.into_string(), &enabled) });
             }
             preview = Some(M::preview_sql(t, plan));
         }

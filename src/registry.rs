@@ -18,29 +18,16 @@ pub struct Entry {
 }
 
 const fn entry<M: Migration>() -> Entry {
-    Entry {
-        name: M::SPEC.name,
-        status: status::status_of::<M>,
-        plan_query: plan::plan_query::<M>,
-        script: script::script::<M>,
-    }
+    Entry { name: M::SPEC.name, status: status::status_of::<M>, plan_query: plan::plan_query::<M>, script: script::script::<M> }
 }
 
-pub static MIGRATIONS: [Entry; 4] = [
-    entry::<v107::Up>(),
-    entry::<v107::Down>(),
-    entry::<v114::Up>(),
-    entry::<v114::Down>(),
-];
+pub static MIGRATIONS: [Entry; 4] = [entry::<v107::Up>(), entry::<v107::Down>(), entry::<v114::Up>(), entry::<v114::Down>()];
 
 /// The migration named `name`; 22023 naming the known ones otherwise.
 pub fn find(name: &str) -> Result<&'static Entry, MigError> {
     MIGRATIONS.iter().find(|m| m.name == name).ok_or_else(|| {
         let names: Vec<String> = MIGRATIONS.iter().map(|m| quote_literal(m.name)).collect();
-        MigError::new(
-            Code::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("unknown migration {}", quote_literal(name)),
-        )
-        .hint(format!("Name one of {}.", names.join(", ")))
+        MigError::new(Code::ERRCODE_INVALID_PARAMETER_VALUE, format!("unknown migration {}", quote_literal(name)))
+            .hint(format!("Name one of {}.", names.join(", ")))
     })
 }

@@ -41,10 +41,7 @@ pub mod phoenix_kit_mig_internal {
 
     /// V114 up's provider for a row (docs/behaviour.md §6): NULL when it would be empty.
     #[pg_extern(immutable, parallel_safe)]
-    fn pk_v114_provider<'a>(
-        key: Option<&'a str>,
-        json_provider: Option<&'a str>,
-    ) -> Option<&'a str> {
+    fn pk_v114_provider<'a>(key: Option<&'a str>, json_provider: Option<&'a str>) -> Option<&'a str> {
         rules::v114_provider(key?, json_provider)
     }
 
@@ -57,11 +54,7 @@ pub mod phoenix_kit_mig_internal {
     /// V114 down's key (docs/behaviour.md §7): `integration:<provider>:<name>`, suffixed with the uuid's tail
     /// when `suffix_uuid` is not NULL.
     #[pg_extern(immutable, parallel_safe)]
-    fn pk_v114_composite_key(
-        provider: Option<&str>,
-        name: Option<&str>,
-        suffix_uuid: Option<pgrx::Uuid>,
-    ) -> Option<String> {
+    fn pk_v114_composite_key(provider: Option<&str>, name: Option<&str>, suffix_uuid: Option<pgrx::Uuid>) -> Option<String> {
         let suffix = suffix_uuid.map(|u| uuid::Uuid::from_bytes(*u.as_bytes()));
         Some(rules::composite_key(provider?, name?, suffix.as_ref()))
     }
@@ -90,12 +83,7 @@ pub mod phoenix_kit_mig_internal {
     /// the `DISTINCT ON … ORDER BY` this replaces sorted every integration row (an external
     /// sort at 10^6 rows).
     #[pg_extern(immutable, parallel_safe)]
-    fn pk_latest_validated_step(
-        state: Internal,
-        last_validated_at: Option<&str>,
-        uuid: Option<pgrx::Uuid>,
-        fcinfo: pg_sys::FunctionCallInfo,
-    ) -> Internal {
+    fn pk_latest_validated_step(state: Internal, last_validated_at: Option<&str>, uuid: Option<pgrx::Uuid>, fcinfo: pg_sys::FunctionCallInfo) -> Internal {
         let mut state = state;
         // SAFETY: PostgreSQL passes this function's own state back (STYPE internal, created
         // below and nowhere else); it lives in the aggregate's context, which outlives the group.
@@ -105,17 +93,11 @@ pub mod phoenix_kit_mig_internal {
                 if pg_sys::AggCheckCallContext(fcinfo, &mut agg_context) == 0 {
                     pgrx::error!("pk_latest_validated_step is the transition of an aggregate and cannot be called directly");
                 }
-                let fresh = PgMemoryContexts::For(agg_context)
-                    .leak_and_drop_on_delete(rules::LatestValidated::default());
+                let fresh = PgMemoryContexts::For(agg_context).leak_and_drop_on_delete(rules::LatestValidated::default());
                 state = Internal::from(Some(pg_sys::Datum::from(fresh)));
             }
-            let chosen = state
-                .get_mut::<rules::LatestValidated>()
-                .expect("initialized above");
-            chosen.offer((
-                last_validated_at.and_then(rules::parse_timestamp_micros),
-                uuid.map(|u| *u.as_bytes()),
-            ));
+            let chosen = state.get_mut::<rules::LatestValidated>().expect("initialized above");
+            chosen.offer((last_validated_at.and_then(rules::parse_timestamp_micros), uuid.map(|u| *u.as_bytes())));
         }
         state
     }
@@ -124,9 +106,7 @@ pub mod phoenix_kit_mig_internal {
     #[pg_extern(immutable, parallel_safe)]
     fn pk_latest_validated_final(state: Internal) -> Option<pgrx::Uuid> {
         // SAFETY: the state is pk_latest_validated_step's (see there).
-        unsafe { state.get::<rules::LatestValidated>() }
-            .and_then(|l| l.winner())
-            .map(pgrx::Uuid::from_bytes)
+        unsafe { state.get::<rules::LatestValidated>() }.and_then(|l| l.winner()).map(pgrx::Uuid::from_bytes)
     }
 
     /// The result of `pk_latest_validated_top2`: the chosen row's uuid and the runner-up's
@@ -135,13 +115,7 @@ pub mod phoenix_kit_mig_internal {
     fn pk_latest_validated_top2_final(state: Internal) -> Option<Vec<pgrx::Uuid>> {
         // SAFETY: the state is pk_latest_validated_step's (see there).
         let l = unsafe { state.get::<rules::LatestValidated>() }?;
-        Some(
-            [l.winner(), l.runner_up()]
-                .into_iter()
-                .flatten()
-                .map(pgrx::Uuid::from_bytes)
-                .collect(),
-        )
+        Some([l.winner(), l.runner_up()].into_iter().flatten().map(pgrx::Uuid::from_bytes).collect())
     }
 
     extension_sql!(
@@ -169,11 +143,7 @@ COMMENT ON AGGREGATE phoenix_kit_mig_internal.pk_latest_validated_top2(text, uui
 REVOKE EXECUTE ON FUNCTION phoenix_kit_mig_internal.pk_latest_validated_top2_final(internal) FROM PUBLIC;
 "#,
         name = "pk_latest_validated",
-        requires = [
-            pk_latest_validated_step,
-            pk_latest_validated_final,
-            pk_latest_validated_top2_final
-        ]
+        requires = [pk_latest_validated_step, pk_latest_validated_final, pk_latest_validated_top2_final]
     );
 }
 
@@ -186,10 +156,7 @@ COMMENT ON FUNCTION pk_parse_integration_key(text) IS
     'Splits integration:<provider>:<name> (phoenix_kit_mig README, "Integration keys"). NULL provider and name for a key that is not an integration key; NULL provider for a malformed one.';
 "#,
     name = "pk_parse_integration_key",
-    requires = [
-        phoenix_kit_mig_internal::pk_integration_key_provider,
-        phoenix_kit_mig_internal::pk_integration_key_name
-    ]
+    requires = [phoenix_kit_mig_internal::pk_integration_key_provider, phoenix_kit_mig_internal::pk_integration_key_name]
 );
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -198,31 +165,15 @@ mod tests {
     use pgrx::prelude::*;
 
     fn parse(key: &str) -> (Option<String>, Option<String>) {
-        Spi::get_two_with_args(
-            "SELECT provider, name FROM pk_parse_integration_key($1)",
-            &[key.into()],
-        )
-        .unwrap()
+        Spi::get_two_with_args("SELECT provider, name FROM pk_parse_integration_key($1)", &[key.into()]).unwrap()
     }
 
     #[pg_test]
     fn parse_integration_key_from_sql() {
-        assert_eq!(
-            parse("integration:google:default"),
-            (Some("google".into()), Some("default".into()))
-        );
-        assert_eq!(
-            parse("integration:google"),
-            (Some("google".into()), Some("default".into()))
-        );
-        assert_eq!(
-            parse("integration:google:"),
-            (Some("google".into()), Some("default".into()))
-        );
-        assert_eq!(
-            parse("integration:openrouter:a:b"),
-            (Some("openrouter".into()), Some("a:b".into()))
-        );
+        assert_eq!(parse("integration:google:default"), (Some("google".into()), Some("default".into())));
+        assert_eq!(parse("integration:google"), (Some("google".into()), Some("default".into())));
+        assert_eq!(parse("integration:google:"), (Some("google".into()), Some("default".into())));
+        assert_eq!(parse("integration:openrouter:a:b"), (Some("openrouter".into()), Some("a:b".into())));
         assert_eq!(parse("integration::x"), (None, Some("x".into())));
         assert_eq!(parse("Integration:google:x"), (None, None));
         assert_eq!(parse("site_name"), (None, None));
@@ -275,14 +226,10 @@ SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.top IS DIST
         )
         .unwrap();
         assert_eq!(differing, Some(0));
-        assert_eq!(
-            Spi::get_one::<i64>("SELECT count(DISTINCT provider) FROM cand").unwrap(),
-            Some(7)
-        );
+        assert_eq!(Spi::get_one::<i64>("SELECT count(DISTINCT provider) FROM cand").unwrap(), Some(7));
         // No candidate at all: NULL, as DISTINCT ON would give no row.
         assert_eq!(
-            Spi::get_one::<bool>("SELECT phoenix_kit_mig_internal.pk_latest_validated(validated_text, uuid) IS NULL FROM cand WHERE false")
-                .unwrap(),
+            Spi::get_one::<bool>("SELECT phoenix_kit_mig_internal.pk_latest_validated(validated_text, uuid) IS NULL FROM cand WHERE false").unwrap(),
             Some(true)
         );
     }
@@ -290,21 +237,12 @@ SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.top IS DIST
     /// Its support functions take and return `internal`: only the aggregate may call them.
     #[pg_test]
     fn latest_validated_support_functions_are_not_public() {
-        for f in [
-            "pk_latest_validated_step(internal, text, uuid)",
-            "pk_latest_validated_final(internal)",
-            "pk_latest_validated_top2_final(internal)",
-        ] {
-            let public = Spi::get_one::<bool>(&format!(
-                "SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.{f}', 'EXECUTE')"
-            ))
-            .unwrap();
+        for f in ["pk_latest_validated_step(internal, text, uuid)", "pk_latest_validated_final(internal)", "pk_latest_validated_top2_final(internal)"] {
+            let public = Spi::get_one::<bool>(&format!("SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.{f}', 'EXECUTE')")).unwrap();
             assert_eq!(public, Some(false), "{f}");
         }
-        let aggregate = Spi::get_one::<bool>(
-            "SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.pk_latest_validated(text, uuid)', 'EXECUTE')",
-        )
-        .unwrap();
+        let aggregate =
+            Spi::get_one::<bool>("SELECT has_function_privilege('public', 'phoenix_kit_mig_internal.pk_latest_validated(text, uuid)', 'EXECUTE')").unwrap();
         assert_eq!(aggregate, Some(true));
     }
 
@@ -314,17 +252,8 @@ SELECT count(*) FROM agg FULL JOIN sorted USING (provider) WHERE agg.top IS DIST
             "SELECT provolatile::text, proisstrict, proparallel::text FROM pg_proc WHERE proname = 'pk_parse_integration_key'",
         )
         .unwrap();
-        assert_eq!(
-            (volatility.as_deref(), strict, parallel.as_deref()),
-            (Some("i"), Some(true), Some("s"))
-        );
-        assert_eq!(
-            Spi::get_one::<bool>("SELECT has_function_privilege('public', 'pk_parse_integration_key(text)', 'EXECUTE')").unwrap(),
-            Some(true)
-        );
-        assert_eq!(
-            Spi::get_one::<bool>("SELECT pk_parse_integration_key(NULL) IS NULL").unwrap(),
-            Some(true)
-        );
+        assert_eq!((volatility.as_deref(), strict, parallel.as_deref()), (Some("i"), Some(true), Some("s")));
+        assert_eq!(Spi::get_one::<bool>("SELECT has_function_privilege('public', 'pk_parse_integration_key(text)', 'EXECUTE')").unwrap(), Some(true));
+        assert_eq!(Spi::get_one::<bool>("SELECT pk_parse_integration_key(NULL) IS NULL").unwrap(), Some(true));
     }
 }

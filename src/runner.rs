@@ -59,11 +59,7 @@ pub struct EventTrigger {
 pub fn fired_by(enabled: &[EventTrigger], tags: &[&str]) -> Vec<String> {
     enabled
         .iter()
-        .filter(|e| {
-            e.tags
-                .as_ref()
-                .is_none_or(|limited| limited.iter().any(|tag| tags.contains(&tag.as_str())))
-        })
+        .filter(|e| e.tags.as_ref().is_none_or(|limited| limited.iter().any(|tag| tags.contains(&tag.as_str()))))
         .map(|e| e.description.clone())
         .collect()
 }
@@ -74,12 +70,7 @@ pub fn enabled_event_triggers() -> Result<Vec<EventTrigger>, MigError> {
     let sql = crate::sql::template!("event_triggers").render("", &[]);
     Ok(Spi::connect(|c| {
         c.select(sql.as_str(), None, &[])?
-            .map(|row| {
-                Ok::<_, pgrx::spi::Error>(EventTrigger {
-                    description: row.get::<String>(1)?.unwrap_or_default(),
-                    tags: row.get::<Vec<String>>(2)?,
-                })
-            })
+            .map(|row| Ok::<_, pgrx::spi::Error>(EventTrigger { description: row.get::<String>(1)?.unwrap_or_default(), tags: row.get::<Vec<String>>(2)? }))
             .collect::<Result<Vec<_>, _>>()
     })?)
 }
@@ -104,11 +95,7 @@ impl Spec {
     /// no column it matches by has a nondeterministic collation (PostgreSQL refuses LIKE and
     /// strpos under one; the blocker says so instead).
     pub fn plan_readable(&self, target: &Target) -> bool {
-        self.locks.iter().all(|(table, _)| target.can_read(*table))
-            && self
-                .uses
-                .iter()
-                .all(|u| !target.has_nondeterministic_collation(u.table, u.matches))
+        self.locks.iter().all(|(table, _)| target.can_read(*table)) && self.uses.iter().all(|u| !target.has_nondeterministic_collation(u.table, u.matches))
     }
 
     pub fn tables(&self) -> impl Iterator<Item = Table> + '_ {
@@ -146,11 +133,7 @@ pub trait Migration {
     fn apply(t: &Target, plan: &Self::Plan) -> Self::Applied;
     /// Reads the table itself and checks the postconditions against the plan: 27000 listing
     /// the rows that did not end as planned.
-    fn verify(
-        t: &Target,
-        plan: &Self::Plan,
-        applied: Self::Applied,
-    ) -> Result<Self::Outcome, MigError>;
+    fn verify(t: &Target, plan: &Self::Plan, applied: Self::Applied) -> Result<Self::Outcome, MigError>;
 
     /// For `pk_migration_plan`: one SELECT over the plan query yielding `(relation, row_uuid,
     /// action, before, after, reason)` for every row the migration changes or that blocks it.
@@ -203,30 +186,13 @@ pub struct Preflight<M: Migration> {
 impl<M: Migration> Preflight<M> {
     pub fn new(t: &Target, checks: &Checks) -> Preflight<M> {
         let spec = &M::SPEC;
-        let mut found: Vec<(Table, MigError)> = spec
-            .tables()
-            .filter_map(|table| t.check_relation(table).err().map(|e| (table, e)))
-            .collect();
+        let mut found: Vec<(Table, MigError)> = spec.tables().filter_map(|table| t.check_relation(table).err().map(|e| (table, e))).collect();
         let tables_ok = found.is_empty();
         if tables_ok {
             let main = spec.locks[0].0;
-            found.extend(
-                t.access_blockers(checks.privileges, spec.name)
-                    .into_iter()
-                    .map(|e| (main, e)),
-            );
+            found.extend(t.access_blockers(checks.privileges, spec.name).into_iter().map(|e| (main, e)));
             for u in spec.uses {
-                found.extend(
-                    t.structure_blockers(
-                        u.table,
-                        u.no_foreign_keys,
-                        u.matches,
-                        u.writes,
-                        spec.name,
-                    )
-                    .into_iter()
-                    .map(|e| (main, e)),
-                );
+                found.extend(t.structure_blockers(u.table, u.no_foreign_keys, u.matches, u.writes, spec.name).into_iter().map(|e| (main, e)));
             }
         }
         let mut version = None;
@@ -242,12 +208,7 @@ impl<M: Migration> Preflight<M> {
             }
         }
         if !tables_ok {
-            return Preflight {
-                checks: found,
-                tables_ok,
-                version,
-                plan: None,
-            };
+            return Preflight { checks: found, tables_ok, version, plan: None };
         }
         let plan = match checks.plan {
             Planned::No => None,
@@ -255,37 +216,21 @@ impl<M: Migration> Preflight<M> {
             Planned::Full => Some(M::plan(t)),
             Planned::ForRun => Some(M::plan_for_run(t)),
         };
-        Preflight {
-            checks: found,
-            tables_ok,
-            version,
-            plan,
-        }
+        Preflight { checks: found, tables_ok, version, plan }
     }
 
     /// Every blocker, in order: the checks, then the plan's.
     pub fn blockers(&self) -> Vec<MigError> {
-        let rows = self
-            .plan
-            .as_ref()
-            .map(|p| M::blockers(p))
-            .unwrap_or_default();
-        self.checks
-            .iter()
-            .map(|(_, e)| e.clone())
-            .chain(rows.iter().cloned())
-            .collect()
+        let rows = self.plan.as_ref().map(|p| M::blockers(p)).unwrap_or_default();
+        self.checks.iter().map(|(_, e)| e.clone()).chain(rows.iter().cloned()).collect()
     }
 }
 
 /// NULL for any argument is an error, never a silent NULL result.
 pub fn require<T>(value: Option<T>, argument: &str) -> MigResult<T> {
     value.ok_or_else(|| {
-        MigError::new(
-            Code::ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            format!("argument {argument} must not be NULL"),
-        )
-        .hint(format!("Omit {argument} to use its default."))
+        MigError::new(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED, format!("argument {argument} must not be NULL"))
+            .hint(format!("Omit {argument} to use its default."))
     })
 }
 
@@ -296,11 +241,7 @@ pub fn resolve_for<M: Migration>(prefix: &str) -> Result<Target, MigError> {
     Target::resolve(prefix, &tables)
 }
 
-pub fn run<M: Migration>(
-    prefix: Option<&str>,
-    dry_run: Option<bool>,
-    force: Option<bool>,
-) -> Result<JsonB, ErrorReport> {
+pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Option<bool>) -> Result<JsonB, ErrorReport> {
     let spec = &M::SPEC;
     let prefix = require(prefix, "prefix")?;
     let dry_run = require(dry_run, "dry_run")?;
@@ -311,48 +252,26 @@ pub fn run<M: Migration>(
     // Refused early, before waiting for any lock: a run that cannot succeed. (The version is
     // judged under the locks only: a concurrent run may be about to change it.)
     let mut target = resolve_for::<M>(prefix)?;
-    let early = Checks {
-        privileges: spec.privileges,
-        version: false,
-        force,
-        plan: Planned::No,
-    };
-    refuse_if_blocked(
-        &Preflight::<M>::new(&target, &early).blockers(),
-        spec,
-        &target,
-    )?;
+    let early = Checks { privileges: spec.privileges, version: false, force, plan: Planned::No };
+    refuse_if_blocked(&Preflight::<M>::new(&target, &early).blockers(), spec, &target)?;
 
     let steps = || {
         for (table, mode) in spec.locks {
             // Locks first: nothing is read before the rows are protected from concurrent writers.
             // The caller's lock_timeout applies (55P03, nothing changed).
-            Spi::run(&format!(
-                "LOCK TABLE {} IN {mode} MODE",
-                target.qualified(*table)
-            ))
-            .expect("LOCK TABLE");
+            Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).expect("LOCK TABLE");
         }
         // Under the locks the tables' kind, rules, triggers, policies and privileges can no
         // longer change: read them again, so the checks hold for what the run relies on.
         target.refresh();
         let target = &target;
         // In the steps, errors are raised: a dry run's subtransaction must unwind.
-        let checks = Checks {
-            privileges: spec.privileges,
-            version: true,
-            force,
-            plan: Planned::ForRun,
-        };
+        let checks = Checks { privileges: spec.privileges, version: true, force, plan: Planned::ForRun };
         let preflight = Preflight::<M>::new(target, &checks);
         let early: Vec<MigError> = preflight.checks.iter().map(|(_, e)| e.clone()).collect();
         refuse_if_blocked(&early, spec, target).or_raise();
         let (Some(before), Some(plan)) = (preflight.version, preflight.plan) else {
-            MigError::new(
-                Code::ERRCODE_INTERNAL_ERROR,
-                format!("{}: the pre-flight passed without a plan", spec.name),
-            )
-            .raise()
+            MigError::new(Code::ERRCODE_INTERNAL_ERROR, format!("{}: the pre-flight passed without a plan", spec.name)).raise()
         };
         if !M::blockers(&plan).is_empty() {
             // Refused: the whole plan, as pk_migration_status reads it, names every blocker,
@@ -383,30 +302,16 @@ pub fn run<M: Migration>(
             Err(error) => errors::reraise(error),
         }
     } else {
-        PgTryBuilder::new(steps)
-            .catch_others(|e| errors::reraise(e))
-            .execute()
+        PgTryBuilder::new(steps).catch_others(|e| errors::reraise(e)).execute()
     };
     if dry_run {
-        pgrx::notice!(
-            "phoenix_kit_mig: dry run of {}: every change was rolled back",
-            spec.name
-        );
+        pgrx::notice!("phoenix_kit_mig: dry run of {}: every change was rolled back", spec.name);
     }
-    Ok(JsonB(
-        report.finish(after, started.elapsed().as_secs_f64() * 1000.0),
-    ))
+    Ok(JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0)))
 }
 
 /// The 27000 error of a verify step: the rows that did not end as planned.
-pub fn not_as_planned(
-    spec: &Spec,
-    t: &Target,
-    table: Table,
-    wrong: i64,
-    lines: &[String],
-    what: &str,
-) -> MigError {
+pub fn not_as_planned(spec: &Spec, t: &Target, table: Table, wrong: i64, lines: &[String], what: &str) -> MigError {
     MigError::new(
         Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
         format!("{}: {wrong} row(s) of {} did not end as planned {what}", spec.name, t.qualified(table)),
@@ -423,7 +328,10 @@ pub fn staging_blockers(t: &Target, table: Table, migration: &str) -> Vec<MigErr
         blockers.push(
             MigError::new(
                 Code::ERRCODE_INSUFFICIENT_PRIVILEGE,
-                format!("{migration} needs TEMPORARY on this database: {} runs code of its users on UPDATE, so the plan is kept for the verify step", t.qualified(table)),
+                format!(
+                    "{migration} needs TEMPORARY on this database: {} runs code of its users on UPDATE, so the plan is kept for the verify step",
+                    t.qualified(table)
+                ),
             )
             .hint("GRANT TEMPORARY ON DATABASE … TO the role that runs the migration, or disable the table's triggers for the migration."),
         );
@@ -442,12 +350,9 @@ pub fn drop_stage() -> Result<(), MigError> {
 fn refuse_read_only(spec: &Spec, schema: &str) -> MigResult<()> {
     // SAFETY: a plain read of a backend-global flag.
     if unsafe { pg_sys::XactReadOnly } {
-        return Err(MigError::new(
-            Code::ERRCODE_READ_ONLY_SQL_TRANSACTION,
-            format!("{} cannot run in a read-only transaction", spec.name),
-        )
-        .detail(format!("It changes PhoenixKit's tables in schema \"{schema}\" (a dry run too: it changes them, then rolls back)."))
-        .hint("Run it on the primary, in a read-write transaction. pk_migration_status works here."));
+        return Err(MigError::new(Code::ERRCODE_READ_ONLY_SQL_TRANSACTION, format!("{} cannot run in a read-only transaction", spec.name))
+            .detail(format!("It changes PhoenixKit's tables in schema \"{schema}\" (a dry run too: it changes them, then rolls back)."))
+            .hint("Run it on the primary, in a read-write transaction. pk_migration_status works here."));
     }
     Ok(())
 }
@@ -471,10 +376,7 @@ fn refuse_transaction_snapshot(spec: &Spec) -> MigResult<()> {
 /// Runs `f` in an internal subtransaction that is kept (`commit`) or rolled back when `f`
 /// succeeds, and always rolled back when it fails; the error is returned, not raised, so the
 /// caller can look at the data as it was and explain the failure.
-pub fn subtransaction<R>(
-    f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>,
-    commit: bool,
-) -> Result<R, pg_sys::panic::CaughtError> {
+pub fn subtransaction<R>(f: std::panic::AssertUnwindSafe<impl FnOnce() -> R>, commit: bool) -> Result<R, pg_sys::panic::CaughtError> {
     // SAFETY: the same calls, in the same order, as PL/pgSQL's exec_stmt_block.
     let (old_context, old_owner) = unsafe {
         let saved = (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner);
@@ -544,31 +446,16 @@ pub struct Staged<'a> {
 impl Staged<'_> {
     /// Runs the staged path, then `summary` (which reads the migration's counts from the kept
     /// plan, `pg_temp.pk_mig_plan`), then drops the kept plan.
-    pub fn run<R>(
-        &self,
-        spec: &Spec,
-        t: &Target,
-        summary: impl FnOnce() -> R,
-    ) -> Result<R, MigError> {
+    pub fn run<R>(&self, spec: &Spec, t: &Target, summary: impl FnOnce() -> R) -> Result<R, MigError> {
         let table = t.qualified(self.table);
         refuse_a_stage_of_the_callers(&table)?;
         // The before-image as a value of the table's row type (`ROW(pk_src.*)`, not the bare
         // alias, which a column of that name would shadow).
-        let mut stage = Sql::fixed(
-            "CREATE TEMPORARY TABLE pk_mig_plan ON COMMIT DROP AS SELECT p.*, ROW(pk_src.*)::",
-        );
-        stage
-            .relation(&t.schema, self.table.name())
-            .push(" AS pk_before FROM (");
+        let mut stage = Sql::fixed("CREATE TEMPORARY TABLE pk_mig_plan ON COMMIT DROP AS SELECT p.*, ROW(pk_src.*)::");
+        stage.relation(&t.schema, self.table.name()).push(" AS pk_before FROM (");
         stage.statement(self.stage).push(") p JOIN ");
-        stage
-            .relation(&t.schema, self.table.name())
-            .push(" pk_src ON pk_src.ctid = p.row_id");
-        let rows_before = spec
-            .locks
-            .iter()
-            .map(|(locked, _)| count_rows(t, *locked))
-            .collect::<Result<Vec<_>, _>>()?;
+        stage.relation(&t.schema, self.table.name()).push(" pk_src ON pk_src.ctid = p.row_id");
+        let rows_before = spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect::<Result<Vec<_>, _>>()?;
         // Kept in a subtransaction of its own too: an event trigger on the CREATE TABLE AS runs
         // inside it, so whatever it writes carries xids from this one on.
         let staged = subtransaction(
@@ -613,53 +500,28 @@ impl Staged<'_> {
         // SAFETY: reads the shared xid counter. Every xid from `first_xid` up to it is this
         // transaction's on the locked tables (no other writer holds their lock).
         let next_xid = unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF;
-        let xids = |from: pg_sys::TransactionId| -> [pgrx::datum::DatumWithOid<'static>; 2] {
-            [i64::from(u32::from(from)).into(), (next_xid as i64).into()]
-        };
+        let xids = |from: pg_sys::TransactionId| -> [pgrx::datum::DatumWithOid<'static>; 2] { [i64::from(u32::from(from)).into(), (next_xid as i64).into()] };
         let wrote = first_xid != pg_sys::TransactionId::INVALID;
         // Rows of the tables are judged from the stage's xid on (an event trigger on its
         // CREATE TABLE AS included); the kept plan from the UPDATE's.
-        let since_stage = if stage_xid != pg_sys::TransactionId::INVALID {
-            stage_xid
-        } else {
-            first_xid
-        };
+        let since_stage = if stage_xid != pg_sys::TransactionId::INVALID { stage_xid } else { first_xid };
 
         let mut wrong = Wrong::default();
         // The kept plan is what the comparison trusts: a trigger may not have touched it.
         let plan_after = stage_identity()?;
-        let forged = if wrote {
-            count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids(first_xid))?
-        } else {
-            0
-        };
-        let redefined = if wrote {
-            definitions_written_since(t, spec, first_xid, next_xid)?
-        } else {
-            0
-        };
+        let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids(first_xid))? } else { 0 };
+        let redefined = if wrote { definitions_written_since(t, spec, first_xid, next_xid)? } else { 0 };
         if plan_after != plan_before || forged > 0 || redefined > 0 {
             wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) or a table's definition was changed while the migration ran".into()]);
         }
         wrong.add_pair(self.compare_rows(t)?);
         for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
             if wrote || since_stage != pg_sys::TransactionId::INVALID {
-                wrong.add_pair(written_beyond_plan(
-                    t,
-                    *locked,
-                    &xids(since_stage),
-                    *locked == self.table,
-                )?);
+                wrong.add_pair(written_beyond_plan(t, *locked, &xids(since_stage), *locked == self.table)?);
             }
             let after = count_rows(t, *locked)?;
             if after != *before {
-                wrong.add(
-                    (after - before).abs(),
-                    vec![format!(
-                        "{} held {before} row(s) before and {after} after",
-                        t.qualified(*locked)
-                    )],
-                );
+                wrong.add((after - before).abs(), vec![format!("{} held {before} row(s) before and {after} after", t.qualified(*locked))]);
             }
         }
         // Read again: the run may have given a relation a deferrable trigger.
@@ -701,18 +563,8 @@ impl Staged<'_> {
             .get_one::<Vec<String>>()
         })?
         .unwrap_or_default();
-        if let Some((missing, _)) = self
-            .writes
-            .iter()
-            .find(|(c, _)| !columns.iter().any(|have| have == c))
-        {
-            return Ok((
-                1,
-                vec![format!(
-                    "column {missing} of {} is gone",
-                    t.qualified(self.table)
-                )],
-            ));
+        if let Some((missing, _)) = self.writes.iter().find(|(c, _)| !columns.iter().any(|have| have == c)) {
+            return Ok((1, vec![format!("column {missing} of {} is gone", t.qualified(self.table))]));
         }
         let mut differs = Sql::fixed("pg_catalog.concat_ws(', '");
         for column in &columns {
@@ -720,19 +572,9 @@ impl Staged<'_> {
             if let Some((_, planned)) = self.writes.iter().find(|(c, _)| c == column) {
                 // Compared as text: jsonb and uuid print canonically, and a varchar key
                 // compares with the plan's text.
-                differs
-                    .push("(s.")
-                    .ident(column)
-                    .push(")::text IS DISTINCT FROM (p.")
-                    .ident(planned)
-                    .push(")::text");
-                differs
-                    .push(" THEN pg_catalog.format('%s is %s, planned %s', ")
-                    .literal(Some(column));
-                differs
-                    .push(", COALESCE(pg_catalog.quote_literal((s.")
-                    .ident(column)
-                    .push(")::text), 'NULL'), COALESCE(pg_catalog.quote_literal((p.");
+                differs.push("(s.").ident(column).push(")::text IS DISTINCT FROM (p.").ident(planned).push(")::text");
+                differs.push(" THEN pg_catalog.format('%s is %s, planned %s', ").literal(Some(column));
+                differs.push(", COALESCE(pg_catalog.quote_literal((s.").ident(column).push(")::text), 'NULL'), COALESCE(pg_catalog.quote_literal((p.");
                 differs.ident(planned).push(")::text), 'NULL')) END");
             } else {
                 // Byte images: also for json, which has no equality, and for values that are
@@ -744,20 +586,14 @@ impl Staged<'_> {
                     .push(")::record OPERATOR(pg_catalog.*=) ROW((p.pk_before).")
                     .ident(column)
                     .push(")::record, false)");
-                differs
-                    .push(" THEN pg_catalog.format('%s changed', ")
-                    .literal(Some(column))
-                    .push(") END");
+                differs.push(" THEN pg_catalog.format('%s changed', ").literal(Some(column)).push(") END");
             }
         }
         differs.push(")");
         let mut sql = Sql::fixed("SELECT count(*) FILTER (WHERE v.differs <> ''), (array_agg(v.label || ': ' || v.differs ORDER BY v.label) FILTER (WHERE v.differs <> ''))[1:50] FROM (SELECT ");
-        sql.push(self.label)
-            .push(" AS label, CASE WHEN s.ctid IS NULL THEN 'the row is gone' ELSE ");
-        sql.statement(&differs)
-            .push(" END AS differs FROM pg_temp.pk_mig_plan p LEFT JOIN ");
-        sql.relation(&t.schema, self.table.name())
-            .push(" s ON s.uuid = p.uuid) v");
+        sql.push(self.label).push(" AS label, CASE WHEN s.ctid IS NULL THEN 'the row is gone' ELSE ");
+        sql.statement(&differs).push(" END AS differs FROM pg_temp.pk_mig_plan p LEFT JOIN ");
+        sql.relation(&t.schema, self.table.name()).push(" s ON s.uuid = p.uuid) v");
         count_and_lines(&sql, &[])
     }
 }
@@ -782,15 +618,7 @@ impl Wrong {
 
 /// A temporary table of the caller's with the kept plan's name would be taken for it.
 fn refuse_a_stage_of_the_callers(table: &str) -> Result<(), MigError> {
-    let taken = Spi::connect(|c| {
-        c.select(
-            "SELECT pg_catalog.to_regclass('pg_temp.pk_mig_plan') IS NOT NULL",
-            Some(1),
-            &[],
-        )?
-        .first()
-        .get_one::<bool>()
-    })?;
+    let taken = Spi::connect(|c| c.select("SELECT pg_catalog.to_regclass('pg_temp.pk_mig_plan') IS NOT NULL", Some(1), &[])?.first().get_one::<bool>())?;
     if taken == Some(true) {
         return Err(MigError::new(
             Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -817,34 +645,17 @@ fn push_written_since(sql: &mut Sql, alias: &'static str) {
 }
 
 /// How many rows of `relation` (aliased `alias`) this run wrote.
-fn count_written_since(
-    relation: &Sql,
-    alias: &'static str,
-    xids: &[pgrx::datum::DatumWithOid],
-) -> Result<i64, MigError> {
+fn count_written_since(relation: &Sql, alias: &'static str, xids: &[pgrx::datum::DatumWithOid]) -> Result<i64, MigError> {
     let mut sql = Sql::fixed("SELECT count(*) FROM ");
-    sql.statement(relation)
-        .push(" ")
-        .push(alias)
-        .push(" WHERE ");
+    sql.statement(relation).push(" ").push(alias).push(" WHERE ");
     push_written_since(&mut sql, alias);
-    Spi::connect(|c| {
-        c.select(sql.as_str(), Some(1), xids)?
-            .first()
-            .get_one::<i64>()
-    })?
-    .ok_or_else(|| MigError::internal("count(*) returned NULL"))
+    Spi::connect(|c| c.select(sql.as_str(), Some(1), xids)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 
 /// How many catalog rows defining the kept plan or a locked table (the relation, its columns
 /// and their defaults) this run wrote: a trigger's ALTER TABLE could rename a column of the
 /// kept plan and put another in its place without writing one of its rows.
-fn definitions_written_since(
-    t: &Target,
-    spec: &Spec,
-    from: pg_sys::TransactionId,
-    next_xid: u64,
-) -> Result<i64, MigError> {
+fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionId, next_xid: u64) -> Result<i64, MigError> {
     let mut sql = Sql::fixed(
         "SELECT count(*) FROM (
            SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
@@ -853,72 +664,36 @@ fn definitions_written_since(
          ) x WHERE ",
     );
     push_written_since(&mut sql, "x");
-    let mut relations: Vec<String> = spec
-        .locks
-        .iter()
-        .map(|(table, _)| t.qualified(*table))
-        .collect();
+    let mut relations: Vec<String> = spec.locks.iter().map(|(table, _)| t.qualified(*table)).collect();
     relations.push("pg_temp.pk_mig_plan".into());
-    let args: [pgrx::datum::DatumWithOid; 3] = [
-        i64::from(u32::from(from)).into(),
-        (next_xid as i64).into(),
-        relations.into(),
-    ];
-    Spi::connect(|c| {
-        c.select(sql.as_str(), Some(1), &args)?
-            .first()
-            .get_one::<i64>()
-    })?
-    .ok_or_else(|| MigError::internal("count(*) returned NULL"))
+    let args: [pgrx::datum::DatumWithOid; 3] = [i64::from(u32::from(from)).into(), (next_xid as i64).into(), relations.into()];
+    Spi::connect(|c| c.select(sql.as_str(), Some(1), &args)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 
 /// The relations on which this transaction has after-trigger events waiting for COMMIT: of
 /// those that can have such events (a deferrable trigger) and the locked tables.
 fn pending_deferred_events(t: &Target, spec: &Spec) -> Result<Vec<String>, MigError> {
-    let locked: Vec<String> = spec
-        .locks
-        .iter()
-        .map(|(table, _)| t.qualified(*table))
-        .collect();
+    let locked: Vec<String> = spec.locks.iter().map(|(table, _)| t.qualified(*table)).collect();
     let sql = crate::sql::template!("deferrable_relations").render(&t.schema, &[]);
     let watched = Spi::connect(|c| {
         c.select(sql.as_str(), None, &[locked.into()])?
-            .map(|row| {
-                Ok::<_, pgrx::spi::Error>((
-                    row.get::<pg_sys::Oid>(1)?.unwrap_or_default(),
-                    row.get::<String>(2)?.unwrap_or_default(),
-                ))
-            })
+            .map(|row| Ok::<_, pgrx::spi::Error>((row.get::<pg_sys::Oid>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default())))
             .collect::<Result<Vec<_>, _>>()
     })?;
     // SAFETY: asks the after-trigger queue of this transaction about a relation.
-    Ok(watched
-        .into_iter()
-        .filter(|(oid, _)| unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) })
-        .map(|(_, name)| name)
-        .collect())
+    Ok(watched.into_iter().filter(|(oid, _)| unsafe { pg_sys::AfterTriggerPendingOnRel(*oid) }).map(|(_, name)| name).collect())
 }
 
 fn count_rows(t: &Target, table: Table) -> Result<i64, MigError> {
     let mut sql = Sql::fixed("SELECT count(*) FROM ");
     sql.relation(&t.schema, table.name());
-    Spi::connect(|c| {
-        c.select(sql.as_str(), Some(1), &[])?
-            .first()
-            .get_one::<i64>()
-    })?
-    .ok_or_else(|| MigError::internal("count(*) returned NULL"))
+    Spi::connect(|c| c.select(sql.as_str(), Some(1), &[])?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 
 /// Rows of `table` this run wrote (by the staged UPDATE, its triggers, or their
 /// subtransactions) beyond the plan: rows not in it, and more than one row carrying a planned
 /// uuid (a copy of a planned row).
-fn written_beyond_plan(
-    t: &Target,
-    table: Table,
-    xids: &[pgrx::datum::DatumWithOid],
-    planned_table: bool,
-) -> Result<(i64, Vec<String>), MigError> {
+fn written_beyond_plan(t: &Target, table: Table, xids: &[pgrx::datum::DatumWithOid], planned_table: bool) -> Result<(i64, Vec<String>), MigError> {
     let mut sql = Sql::fixed(
         "SELECT count(*) FILTER (WHERE NOT w.planned) + count(*) FILTER (WHERE w.planned) - count(DISTINCT w.uuid) FILTER (WHERE w.planned),
                 (array_agg(pg_catalog.format('uuid %s: written by something besides the migration (a trigger?)', w.uuid) ORDER BY w.uuid) FILTER (WHERE NOT w.planned))[1:50]
@@ -926,11 +701,7 @@ fn written_beyond_plan(
                         THEN ARRAY['a planned row''s uuid was written to another row too (a copy made by a trigger?)'] ELSE '{}'::text[] END
            FROM (SELECT s.uuid, ",
     );
-    sql.push(if planned_table {
-        "EXISTS (SELECT 1 FROM pg_temp.pk_mig_plan p WHERE p.uuid = s.uuid)"
-    } else {
-        "false"
-    });
+    sql.push(if planned_table { "EXISTS (SELECT 1 FROM pg_temp.pk_mig_plan p WHERE p.uuid = s.uuid)" } else { "false" });
     sql.push(" AS planned FROM ");
     sql.relation(&t.schema, table.name()).push(" s WHERE ");
     push_written_since(&mut sql, "s");
@@ -940,15 +711,10 @@ fn written_beyond_plan(
 
 /// The first row of a `SELECT count, lines`: both read, a NULL count is an error; NULL lines
 /// are no lines (`array_agg` of nothing).
-pub fn count_and_lines(
-    sql: &Sql,
-    args: &[pgrx::datum::DatumWithOid],
-) -> Result<(i64, Vec<String>), MigError> {
+pub fn count_and_lines(sql: &Sql, args: &[pgrx::datum::DatumWithOid]) -> Result<(i64, Vec<String>), MigError> {
     Spi::connect(|c| {
         let row = c.select(sql.as_str(), Some(1), args)?.first();
-        let count = row
-            .get::<i64>(1)?
-            .ok_or_else(|| MigError::internal("a count was NULL"))?;
+        let count = row.get::<i64>(1)?.ok_or_else(|| MigError::internal("a count was NULL"))?;
         let lines = row.get::<Vec<String>>(2)?.unwrap_or_default();
         Ok((count, lines))
     })

@@ -20,10 +20,7 @@ use serde_json::{json, Value};
 
 #[pg_extern(volatile, parallel_unsafe, security_invoker)]
 #[search_path(pg_catalog, pg_temp)]
-fn pk_migration_script(
-    migration: Option<&str>,
-    prefix: default!(Option<&str>, "'public'"),
-) -> Result<String, ErrorReport> {
+fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "'public'")) -> Result<String, ErrorReport> {
     let migration = registry::find(runner::require(migration, "migration")?)?;
     let prefix = runner::require(prefix, "prefix")?;
     Ok((migration.script)(prefix)?)
@@ -46,17 +43,8 @@ pub struct Part {
 
 /// Catalog facts that depend on the role reading them, or that the script checks itself:
 /// left out of the comparison between the copy and the database the script runs on.
-const ROLE_FACTS: &[&str] = &[
-    "can_select",
-    "can_update",
-    "can_lock_share",
-    "is_owner",
-    "can_create_in_schema",
-    "rls_active",
-    "comment",
-    "user_code_on_update",
-    "user_triggers",
-];
+const ROLE_FACTS: &[&str] =
+    &["can_select", "can_update", "can_lock_share", "is_owner", "can_create_in_schema", "rls_active", "comment", "user_code_on_update", "user_triggers"];
 
 fn facts_sql(t: &Target, part: &Part) -> Sql {
     let mut sql = Sql::fixed(
@@ -64,13 +52,9 @@ fn facts_sql(t: &Target, part: &Part) -> Sql {
          'tables', jsonb_object_agg(f.table_name, to_jsonb(f) - 'schema_present' - 'schema_usage' - 'temp_allowed')",
     );
     if part.reads_endpoints {
-        sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (")
-            .statement(&t.render(template!("v107_index"), &[]))
-            .push(") x)");
+        sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (").statement(&t.render(template!("v107_index"), &[])).push(") x)");
     }
-    sql.push(") FROM (")
-        .statement(&t.render(template!("catalog"), &[]))
-        .push(") f");
+    sql.push(") FROM (").statement(&t.render(template!("catalog"), &[])).push(") f");
     sql
 }
 
@@ -80,23 +64,11 @@ fn inputs_sql(t: &Target, part: &Part, endpoints_label: &'static str) -> Vec<(Ta
     if let Some(filter) = part.settings_where {
         out.push((
             Table::Settings,
-            t.render(
-                inputs.get("settings"),
-                &[
-                    (Hole::Where, Fill::Fragment(filter)),
-                    (Hole::Label, Fill::Fragment(part.settings_label)),
-                ],
-            ),
+            t.render(inputs.get("settings"), &[(Hole::Where, Fill::Fragment(filter)), (Hole::Label, Fill::Fragment(part.settings_label))]),
         ));
     }
     if part.reads_endpoints {
-        out.push((
-            Table::Endpoints,
-            t.render(
-                inputs.get("endpoints"),
-                &[(Hole::Label, Fill::Fragment(endpoints_label))],
-            ),
-        ));
+        out.push((Table::Endpoints, t.render(inputs.get("endpoints"), &[(Hole::Label, Fill::Fragment(endpoints_label))])));
     }
     out
 }
@@ -114,13 +86,7 @@ struct Data {
 
 impl Data {
     fn empty() -> Data {
-        Data {
-            json: "[]".into(),
-            digest: None,
-            changed: Vec::new(),
-            rows: 0,
-            planned: 0,
-        }
+        Data { json: "[]".into(), digest: None, changed: Vec::new(), rows: 0, planned: 0 }
     }
 }
 
@@ -129,16 +95,15 @@ impl Data {
 fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, MigError> {
     // The aggregates read `l` in its order (the digest's, see script_inputs.sql).
     let mut sql = Sql::fixed("SELECT ");
-    sql.statement(&digest_of_l())
-        .push(
-            " AS digest, \
+    sql.statement(&digest_of_l()).push(
+        " AS digest, \
              string_agg(CASE WHEN l.planned IS NULL THEN concat('[', COALESCE('\"' || l.uuid || '\"', 'null'), ',\"', l.hash, '\"]') \
                              ELSE (jsonb_build_array(l.uuid, l.hash) || l.planned)::text END, E',\\n') AS lines, \
              count(*) AS rows, count(l.planned) AS planned, \
              array_agg(format('%s %s: %s', l.action, COALESCE(l.uuid::text, '(no uuid)'), l.reason)) \
                FILTER (WHERE l.action IS NOT NULL) AS changed \
              FROM (SELECT i.*, ",
-        );
+    );
     match preview {
         Some(p) => {
             sql.push("p.action, p.reason, ")
@@ -161,18 +126,9 @@ fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, M
         Ok::<_, pgrx::spi::Error>(Data {
             json: format!("[\n{}\n]", ascii_json(lines.as_deref().unwrap_or(""))),
             digest: row.get_by_name("digest")?,
-            changed: row
-                .get_by_name::<Vec<Option<String>>, _>("changed")?
-                .unwrap_or_default()
-                .into_iter()
-                .flatten()
-                .collect(),
-            rows: row
-                .get_by_name::<i64, _>("rows")?
-                .ok_or(pgrx::spi::Error::InvalidPosition)?,
-            planned: row
-                .get_by_name::<i64, _>("planned")?
-                .ok_or(pgrx::spi::Error::InvalidPosition)?,
+            changed: row.get_by_name::<Vec<Option<String>>, _>("changed")?.unwrap_or_default().into_iter().flatten().collect(),
+            rows: row.get_by_name::<i64, _>("rows")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
+            planned: row.get_by_name::<i64, _>("planned")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
         })
     })?;
     Ok(data)
@@ -210,37 +166,21 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     let t = Target::resolve(prefix, &tables)?;
     // What stops the migration stops the script, except the privileges only applying it needs
     // (the script checks those where it runs).
-    let reads: Vec<(Table, &[Privilege])> = spec
-        .locks
-        .iter()
-        .map(|(table, _)| (*table, &[Privilege::Select][..]))
-        .collect();
-    let checks = Checks {
-        privileges: &reads,
-        version: true,
-        force: false,
-        plan: Planned::Full,
-    };
+    let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
+    let checks = Checks { privileges: &reads, version: true, force: false, plan: Planned::Full };
     let preflight = Preflight::<M>::new(&t, &checks);
     if let Some(first) = preflight.blockers().into_iter().next() {
         return Err(first);
     }
     let (Some(version), Some(plan)) = (preflight.version, preflight.plan) else {
-        return Err(MigError::new(
-            Code::ERRCODE_INTERNAL_ERROR,
-            format!("{}: the pre-flight passed without a plan", spec.name),
-        ));
+        return Err(MigError::new(Code::ERRCODE_INTERNAL_ERROR, format!("{}: the pre-flight passed without a plan", spec.name)));
     };
     let stamp = spec.rule.stamp_after(version);
 
     // The copy's facts, as the script will read them where it runs.
     let facts_sql = facts_sql(&t, part);
-    let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?
-        .map(|j| j.0)
-        .unwrap_or(Value::Null);
-    let has_pin_column = facts["tables"]["phoenix_kit_ai_endpoints"]["columns"]
-        .as_array()
-        .is_some_and(|c| c.iter().any(|v| v == "integration_uuid=uuid"));
+    let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?.map(|j| j.0).unwrap_or(Value::Null);
+    let has_pin_column = facts["tables"]["phoenix_kit_ai_endpoints"]["columns"].as_array().is_some_and(|c| c.iter().any(|v| v == "integration_uuid=uuid"));
     if let Some(tables) = facts["tables"].as_object_mut() {
         for table in tables.values_mut() {
             if let Some(f) = table.as_object_mut() {
@@ -251,11 +191,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         }
     }
 
-    let endpoints_label = if has_pin_column {
-        "e.integration_uuid"
-    } else {
-        "NULL::uuid"
-    };
+    let endpoints_label = if has_pin_column { "e.integration_uuid" } else { "NULL::uuid" };
     let preview = M::preview_sql(&t, &plan);
     let mut settings = Data::empty();
     let mut endpoints = Data::empty();
@@ -263,10 +199,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     // Where the script runs: the same digest of each table it reads, as one jsonb object.
     let mut live_digest = Sql::fixed("SELECT jsonb_build_object(");
     let mut copy_digest = serde_json::Map::new();
-    for (i, (table, sql)) in inputs_sql(&t, part, endpoints_label)
-        .into_iter()
-        .enumerate()
-    {
+    for (i, (table, sql)) in inputs_sql(&t, part, endpoints_label).into_iter().enumerate() {
         let data = read_data(&sql, (table == part.written).then_some(&preview), part)?;
         copy_digest.insert(table.name().to_string(), json!(data.digest));
         match table {
@@ -278,24 +211,14 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
             live_digest.push(", ");
         }
         inputs.push("(").statement(&sql).push(")");
-        live_digest
-            .literal(Some(table.name()))
-            .push(", (SELECT ")
-            .statement(&digest_of_l())
-            .push(" FROM (")
-            .statement(&sql)
-            .push(") l)");
+        live_digest.literal(Some(table.name())).push(", (SELECT ").statement(&digest_of_l()).push(" FROM (").statement(&sql).push(") l)");
     }
     live_digest.push(")");
     let ddl = M::ddl(&t, &plan);
     let (mut before, mut after) = (Sql::default(), Sql::default());
     for (_, statement) in &ddl {
         // V107 up adds its column before the backfill and its indexes after it.
-        let target = if statement.as_str().starts_with("ALTER TABLE")
-            && statement
-                .as_str()
-                .ends_with("ADD COLUMN integration_uuid uuid")
-        {
+        let target = if statement.as_str().starts_with("ALTER TABLE") && statement.as_str().ends_with("ADD COLUMN integration_uuid uuid") {
             &mut before
         } else {
             &mut after
@@ -304,36 +227,16 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     }
     let mut locks = Sql::default();
     for (table, mode) in spec.locks {
-        locks
-            .push("LOCK TABLE ")
-            .relation(&t.schema, table.name())
-            .push(" IN ")
-            .push(mode)
-            .push(" MODE;\n      ");
+        locks.push("LOCK TABLE ").relation(&t.schema, table.name()).push(" IN ").push(mode).push(" MODE;\n      ");
     }
     let mut stamp_sql = Sql::default();
     if let Some(n) = stamp {
-        stamp_sql
-            .push("COMMENT ON TABLE ")
-            .relation(&t.schema, Table::Kit.name())
-            .push(" IS ")
-            .literal(Some(&n.to_string()))
-            .push(";");
+        stamp_sql.push("COMMENT ON TABLE ").relation(&t.schema, Table::Kit.name()).push(" IS ").literal(Some(&n.to_string())).push(";");
     }
     let access: Vec<Value> = t
         .access_checks(spec.privileges, spec.name)
         .into_iter()
-        .map(|c| {
-            json!([
-                c.table.map(Table::name),
-                c.fact,
-                c.expected,
-                c.error.sqlstate(),
-                c.error.message,
-                c.error.hint,
-                c.error.detail
-            ])
-        })
+        .map(|c| json!([c.table.map(Table::name), c.fact, c.expected, c.error.sqlstate(), c.error.message, c.error.hint, c.error.detail]))
         .collect();
     let params = json!({
         "migration": spec.name,
@@ -389,32 +292,17 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     );
     let body = body.into_string();
     // A dollar-quote tag that nothing in the body (data included) contains.
-    let tag = (0..)
-        .map(|n| {
-            if n == 0 {
-                "$pk_mig$".to_string()
-            } else {
-                format!("$pk_mig_{n}$")
-            }
-        })
-        .find(|tag| !body.contains(tag.as_str()))
-        .expect("a free tag");
+    let tag =
+        (0..).map(|n| if n == 0 { "$pk_mig$".to_string() } else { format!("$pk_mig_{n}$") }).find(|tag| !body.contains(tag.as_str())).expect("a free tag");
 
     let changed = settings.planned + endpoints.planned;
-    let mut out = String::with_capacity(
-        body.len() + 64 * settings.changed.len() + 64 * endpoints.changed.len() + 1024,
-    );
+    let mut out = String::with_capacity(body.len() + 64 * settings.changed.len() + 64 * endpoints.changed.len() + 1024);
     let mut line = |text: &str| {
         out.push_str("-- ");
         out.push_str(&comment_text(text));
         out.push('\n');
     };
-    line(&format!(
-        "phoenix_kit_mig {}: migration script for {} on schema {}",
-        env!("CARGO_PKG_VERSION"),
-        spec.name,
-        t.quoted_schema()
-    ));
+    line(&format!("phoenix_kit_mig {}: migration script for {} on schema {}", env!("CARGO_PKG_VERSION"), spec.name, t.quoted_schema()));
     line(&format!(
         "made at version {version}; {}",
         match stamp {
@@ -429,9 +317,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         endpoints.rows
     ));
     line("apply: psql -X -v ON_ERROR_STOP=1 -f <this file>, as a role holding the migration's privileges");
-    line(&format!(
-        "from an Ecto migration: execute the DO block alone, from DO to its closing {tag};"
-    ));
+    line(&format!("from an Ecto migration: execute the DO block alone, from DO to its closing {tag};"));
     for (_, statement) in &ddl {
         line(&format!("ddl: {statement}"));
     }

@@ -103,10 +103,7 @@ pub fn quote_literal(value: &str) -> String {
 #[allow(dead_code)]
 /// Text for inside a block comment: `*/` and `/*` broken apart, line breaks as spaces.
 pub fn comment_text(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
+    let flat: String = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
     // Repeated until stable: "*/*/" needs two passes once the first pair is broken.
     let mut out = flat;
     loop {
@@ -179,15 +176,7 @@ impl Hole {
     }
 
     fn takes_literal(self) -> bool {
-        matches!(
-            self,
-            Hole::SchemaLiteral
-                | Hole::KeyMax
-                | Hole::Params
-                | Hole::SettingsData
-                | Hole::EndpointsData
-                | Hole::Dependents
-        )
+        matches!(self, Hole::SchemaLiteral | Hole::KeyMax | Hole::Params | Hole::SettingsData | Hole::EndpointsData | Hole::Dependents)
     }
 }
 
@@ -252,11 +241,7 @@ impl<'t> Template<'t> {
         let mut start = 0;
         for token in lex(text)? {
             match token {
-                Token::Hole {
-                    at,
-                    end,
-                    name: hole,
-                } => {
+                Token::Hole { at, end, name: hole } => {
                     let Some((_, kind)) = HOLES.iter().find(|(n, _)| *n == hole) else {
                         return Err(format!("{name}.sql: unknown hole @{hole}@ at byte {at}"));
                     };
@@ -266,11 +251,7 @@ impl<'t> Template<'t> {
                     pieces.push(Piece::Hole(*kind));
                     start = end;
                 }
-                Token::Buried {
-                    at,
-                    context,
-                    name: hole,
-                } => {
+                Token::Buried { at, context, name: hole } => {
                     return Err(format!("{name}.sql: @{hole}@ inside {context} at byte {at}: holes stand only in SQL code"));
                 }
             }
@@ -305,12 +286,7 @@ impl<'t> Template<'t> {
             };
             let fill = fills.iter().find(|(h, _)| *h == hole).map(|(_, f)| f);
             match (hole, fill) {
-                (_, Some(Fill::Relation(table)))
-                    if matches!(
-                        hole,
-                        Hole::Table | Hole::Settings | Hole::Endpoints | Hole::Kit
-                    ) =>
-                {
+                (_, Some(Fill::Relation(table))) if matches!(hole, Hole::Table | Hole::Settings | Hole::Endpoints | Hole::Kit) => {
                     sql.relation(schema, table.name());
                 }
                 (Hole::Settings, None) => {
@@ -334,10 +310,7 @@ impl<'t> Template<'t> {
                 (hole, Some(Fill::Literal(v))) if hole.takes_literal() => {
                     sql.literal(*v);
                 }
-                (hole, _) => panic!(
-                    "template {}: hole {hole:?} has no fill of its kind",
-                    self.name
-                ),
+                (hole, _) => panic!("template {}: hole {hole:?} has no fill of its kind", self.name),
             }
         }
         sql
@@ -347,15 +320,8 @@ impl<'t> Template<'t> {
 /// A template of `sql/queries/`, parsed on first use.
 macro_rules! template {
     ($name:literal) => {{
-        static TEMPLATE: std::sync::OnceLock<$crate::sql::Template<'static>> =
-            std::sync::OnceLock::new();
-        TEMPLATE.get_or_init(|| {
-            $crate::sql::Template::parse(
-                $name,
-                include_str!(concat!("../sql/queries/", $name, ".sql")),
-            )
-            .unwrap_or_else(|e| panic!("{e}"))
-        })
+        static TEMPLATE: std::sync::OnceLock<$crate::sql::Template<'static>> = std::sync::OnceLock::new();
+        TEMPLATE.get_or_init(|| $crate::sql::Template::parse($name, include_str!(concat!("../sql/queries/", $name, ".sql"))).unwrap_or_else(|e| panic!("{e}")))
     }};
 }
 pub(crate) use template;
@@ -373,11 +339,7 @@ impl Sections {
             let next = rest.find("\n--- ").map(|n| n + 1);
             let body = &rest[..next.unwrap_or(rest.len())];
             if let Some(name) = current {
-                out.push((
-                    name,
-                    Template::parse(file, body)
-                        .map_err(|e| format!("{file} section {name}: {e}"))?,
-                ));
+                out.push((name, Template::parse(file, body).map_err(|e| format!("{file} section {name}: {e}"))?));
             }
             let Some(at) = next else { break };
             let line_end = rest[at..].find('\n').map_or(rest.len(), |n| at + n);
@@ -393,39 +355,21 @@ impl Sections {
 
     /// The section `name`; a missing one is a bug of the program (the tests render them all).
     pub fn get(&self, name: &str) -> &Template<'static> {
-        self.0
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| t)
-            .unwrap_or_else(|| panic!("no section {name}"))
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, t)| t).unwrap_or_else(|| panic!("no section {name}"))
     }
 }
 
 macro_rules! sections {
     ($name:literal) => {{
         static SECTIONS: std::sync::OnceLock<$crate::sql::Sections> = std::sync::OnceLock::new();
-        SECTIONS.get_or_init(|| {
-            $crate::sql::Sections::parse(
-                $name,
-                include_str!(concat!("../sql/queries/", $name, ".sql")),
-            )
-            .unwrap_or_else(|e| panic!("{e}"))
-        })
+        SECTIONS.get_or_init(|| $crate::sql::Sections::parse($name, include_str!(concat!("../sql/queries/", $name, ".sql"))).unwrap_or_else(|e| panic!("{e}")))
     }};
 }
 pub(crate) use sections;
 
 enum Token<'t> {
-    Hole {
-        at: usize,
-        end: usize,
-        name: &'t str,
-    },
-    Buried {
-        at: usize,
-        context: &'static str,
-        name: &'t str,
-    },
+    Hole { at: usize, end: usize, name: &'t str },
+    Buried { at: usize, context: &'static str, name: &'t str },
 }
 
 /// The `@name@` tokens of `text`, each with where it stands. A small lexer of PostgreSQL's
@@ -461,8 +405,7 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, String> {
             buried(text, i, j, "a comment", &mut out);
             i = j;
         } else if c == b'\'' {
-            let escapes =
-                i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e') && (i < 2 || !ident_char(b[i - 2]));
+            let escapes = i > 0 && (b[i - 1] == b'E' || b[i - 1] == b'e') && (i < 2 || !ident_char(b[i - 2]));
             let mut j = i + 1;
             loop {
                 match b.get(j) {
@@ -487,10 +430,7 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, String> {
             }
             buried(text, i, j + 1, "a quoted identifier", &mut out);
             i = j + 1;
-        } else if c == b'$'
-            && !(i > 0 && ident_char(b[i - 1]))
-            && !b.get(i + 1).is_some_and(|d| d.is_ascii_digit())
-        {
+        } else if c == b'$' && !(i > 0 && ident_char(b[i - 1])) && !b.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
             // A dollar quote $tag$ … $tag$ (a `$1` parameter is not one).
             let mut j = i + 1;
             while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
@@ -532,21 +472,11 @@ fn hole_at(text: &str, i: usize) -> Option<(usize, &str)> {
 }
 
 /// Hole tokens inside `text[from..to]`, a region that is not SQL code.
-fn buried<'t>(
-    text: &'t str,
-    from: usize,
-    to: usize,
-    context: &'static str,
-    out: &mut Vec<Token<'t>>,
-) {
+fn buried<'t>(text: &'t str, from: usize, to: usize, context: &'static str, out: &mut Vec<Token<'t>>) {
     let mut k = from;
     while k < to {
         if let Some((end, name)) = hole_at(text, k).filter(|(end, _)| *end <= to) {
-            out.push(Token::Buried {
-                at: k,
-                context,
-                name,
-            });
+            out.push(Token::Buried { at: k, context, name });
             k = end;
         } else {
             k += 1;
@@ -564,14 +494,8 @@ mod tests {
 
     #[test]
     fn holes_in_code_are_found() {
-        assert_eq!(
-            holes("SELECT * FROM @settings@ s WHERE v @> '{}'").unwrap(),
-            vec![Hole::Settings]
-        );
-        assert_eq!(
-            holes("WITH p AS (@plan@) SELECT $1, a$b FROM p").unwrap(),
-            vec![Hole::Plan]
-        );
+        assert_eq!(holes("SELECT * FROM @settings@ s WHERE v @> '{}'").unwrap(), vec![Hole::Settings]);
+        assert_eq!(holes("WITH p AS (@plan@) SELECT $1, a$b FROM p").unwrap(), vec![Hole::Plan]);
     }
 
     #[test]
@@ -606,15 +530,8 @@ mod tests {
             }
             // The detail limit is written literally: every slice of a detail array uses it.
             for (at, _) in text.match_indices("[1:") {
-                let n: String = text[at + 3..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit())
-                    .collect();
-                assert_eq!(
-                    n,
-                    phoenix_kit_mig_core::DETAIL_LIMIT.to_string(),
-                    "{name}.sql at byte {at}"
-                );
+                let n: String = text[at + 3..].chars().take_while(|c| c.is_ascii_digit()).collect();
+                assert_eq!(n, phoenix_kit_mig_core::DETAIL_LIMIT.to_string(), "{name}.sql at byte {at}");
             }
             seen += 1;
         }
@@ -624,23 +541,11 @@ mod tests {
     #[test]
     fn script_parts_have_their_sections() {
         let read = |name: &'static str| -> &'static str {
-            Box::leak(
-                std::fs::read_to_string(format!(
-                    "{}/sql/queries/{name}.sql",
-                    env!("CARGO_MANIFEST_DIR")
-                ))
-                .unwrap()
-                .into_boxed_str(),
-            )
+            Box::leak(std::fs::read_to_string(format!("{}/sql/queries/{name}.sql", env!("CARGO_MANIFEST_DIR"))).unwrap().into_boxed_str())
         };
         let inputs = Sections::parse("script_inputs", read("script_inputs")).unwrap();
         assert!(inputs.has("settings") && inputs.has("endpoints") && inputs.has("digest"));
-        for migration in [
-            "script_v114_up",
-            "script_v114_down",
-            "script_v107_up",
-            "script_v107_down",
-        ] {
+        for migration in ["script_v114_up", "script_v114_down", "script_v107_up", "script_v107_down"] {
             let parts = Sections::parse(migration, read(migration)).unwrap();
             for section in ["rows", "apply", "verify", "image"] {
                 assert!(parts.has(section), "{migration}: no section {section}");
@@ -649,20 +554,8 @@ mod tests {
             assert!(!parts.0.iter().any(|(name, _)| name.is_empty()));
         }
         let frame = Template::parse("script_frame", read("script_frame")).unwrap();
-        for hole in [
-            Hole::Rows,
-            Hole::Apply,
-            Hole::Verify,
-            Hole::Image,
-            Hole::Inputs,
-            Hole::Facts,
-            Hole::Locks,
-            Hole::Stamp,
-        ] {
-            assert!(
-                frame.holes().any(|h| h == hole),
-                "script_frame has no {hole:?}"
-            );
+        for hole in [Hole::Rows, Hole::Apply, Hole::Verify, Hole::Image, Hole::Inputs, Hole::Facts, Hole::Locks, Hole::Stamp] {
+            assert!(frame.holes().any(|h| h == hole), "script_frame has no {hole:?}");
         }
     }
 
@@ -671,10 +564,7 @@ mod tests {
         assert_eq!(quote_literal("a'b"), "'a''b'");
         assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
         let flat = comment_text("x */ DROP\n/* y */*/");
-        assert!(
-            !flat.contains("*/") && !flat.contains("/*") && !flat.contains('\n'),
-            "{flat}"
-        );
+        assert!(!flat.contains("*/") && !flat.contains("/*") && !flat.contains('\n'), "{flat}");
         assert!(!comment_text("*/*/").contains("*/"));
         assert!(!comment_text("/*/*").contains("/*"));
     }
@@ -685,20 +575,13 @@ mod tests {
 pub struct Row<'a, 'conn>(pub &'a pgrx::spi::SpiTupleTable<'conn>);
 
 impl Row<'_, '_> {
-    pub fn get<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
-        &self,
-        column: &str,
-    ) -> Option<T> {
-        self.0.get_by_name::<T, _>(column).unwrap_or_else(|e| {
-            crate::errors::MigError::internal(format!("column {column}: {e}")).raise()
-        })
+    pub fn get<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(&self, column: &str) -> Option<T> {
+        self.0.get_by_name::<T, _>(column).unwrap_or_else(|e| crate::errors::MigError::internal(format!("column {column}: {e}")).raise())
     }
 
     /// A count: NULL is an error.
     pub fn count(&self, column: &str) -> i64 {
-        self.get::<i64>(column).unwrap_or_else(|| {
-            crate::errors::MigError::internal(format!("count {column} was NULL")).raise()
-        })
+        self.get::<i64>(column).unwrap_or_else(|| crate::errors::MigError::internal(format!("count {column} was NULL")).raise())
     }
 
     /// Detail lines: NULL is `array_agg` over no rows, so no lines.
@@ -708,11 +591,7 @@ impl Row<'_, '_> {
 
     /// A JSON value read into its type: NULL or another shape is an error.
     pub fn json<T: serde::de::DeserializeOwned>(&self, column: &str) -> T {
-        let value = self.get::<pgrx::JsonB>(column).unwrap_or_else(|| {
-            crate::errors::MigError::internal(format!("{column} was NULL")).raise()
-        });
-        serde_json::from_value(value.0).unwrap_or_else(|e| {
-            crate::errors::MigError::internal(format!("{column} could not be read: {e}")).raise()
-        })
+        let value = self.get::<pgrx::JsonB>(column).unwrap_or_else(|| crate::errors::MigError::internal(format!("{column} was NULL")).raise());
+        serde_json::from_value(value.0).unwrap_or_else(|e| crate::errors::MigError::internal(format!("{column} could not be read: {e}")).raise())
     }
 }

@@ -23,10 +23,7 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
         Err(_) => None,
     };
     let event_triggers = runner::enabled_event_triggers()?;
-    let migrations: Map<String, Value> = registry::MIGRATIONS
-        .iter()
-        .map(|m| (m.name.to_string(), (m.status)(&target, &event_triggers)))
-        .collect();
+    let migrations: Map<String, Value> = registry::MIGRATIONS.iter().map(|m| (m.name.to_string(), (m.status)(&target, &event_triggers))).collect();
     Ok(JsonB(json!({
         "schema": prefix,
         "version": version.as_ref().and_then(|v| v.as_ref().ok()),
@@ -38,12 +35,7 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
 /// `pending` is NULL when the plan cannot be read (a table missing or not readable).
 pub fn status_of<M: Migration>(target: &Target, event_triggers: &[runner::EventTrigger]) -> Value {
     let spec = &M::SPEC;
-    let checks = Checks {
-        privileges: spec.privileges,
-        version: true,
-        force: false,
-        plan: Planned::Full,
-    };
+    let checks = Checks { privileges: spec.privileges, version: true, force: false, plan: Planned::Full };
     let preflight = Preflight::<M>::new(target, &checks);
     let blockers = preflight.blockers();
     json!({
@@ -77,15 +69,8 @@ mod tests {
         let m = &s["migrations"];
         assert_eq!(m["v107_up"]["can_run"], true);
         assert_eq!(m["v107_up"]["stamps"], 107);
-        assert_eq!(
-            m["v107_down"]["can_run"], true,
-            "a down at N-1 is a safe re-run"
-        );
-        assert_eq!(
-            m["v107_down"]["stamps"],
-            serde_json::Value::Null,
-            "and stamps nothing"
-        );
+        assert_eq!(m["v107_down"]["can_run"], true, "a down at N-1 is a safe re-run");
+        assert_eq!(m["v107_down"]["stamps"], serde_json::Value::Null, "and stamps nothing");
         assert_eq!(m["v114_down"]["can_run"], false);
         assert_eq!(m["v114_up"]["can_run"], false);
         assert_eq!(m["v114_up"]["blockers"][0]["sqlstate"], "55000");
@@ -99,27 +84,19 @@ mod tests {
         setting(S, "integration:", None, Some("integrations"));
         // Dirty data the unique index would have stopped: endpoints differing only by case.
         Spi::run("DROP INDEX phoenix_kit_ai_endpoints_name_index").unwrap();
-        Spi::run("INSERT INTO phoenix_kit_ai_endpoints (name, provider, api_key, model, inserted_at, updated_at)
-                  VALUES ('X', 'p', '', 'm', now(), now()), ('x', 'p', '', 'm', now(), now())")
-            .unwrap();
+        Spi::run(
+            "INSERT INTO phoenix_kit_ai_endpoints (name, provider, api_key, model, inserted_at, updated_at)
+                  VALUES ('X', 'p', '', 'm', now(), now()), ('x', 'p', '', 'm', now(), now())",
+        )
+        .unwrap();
         set_version(S, "107");
         let fp = fingerprint(S);
         let s = status();
         assert_eq!(fingerprint(S), fp, "status changes nothing");
-        let states: Vec<&str> = s["migrations"]["v114_up"]["blockers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["sqlstate"].as_str().unwrap())
-            .collect();
+        let states: Vec<&str> = s["migrations"]["v114_up"]["blockers"].as_array().unwrap().iter().map(|b| b["sqlstate"].as_str().unwrap()).collect();
         assert_eq!(states, vec!["55000", "22023", "22023"], "{s}");
         assert_eq!(s["migrations"]["v114_up"]["can_run"], false);
-        let v107: Vec<&str> = s["migrations"]["v107_up"]["blockers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["sqlstate"].as_str().unwrap())
-            .collect();
+        let v107: Vec<&str> = s["migrations"]["v107_up"]["blockers"].as_array().unwrap().iter().map(|b| b["sqlstate"].as_str().unwrap()).collect();
         assert_eq!(v107, vec!["23505"], "{s}");
         assert_eq!(s["migrations"]["v107_up"]["can_run"], false);
     }
@@ -130,19 +107,10 @@ mod tests {
         setting(S, "integration:a:x", None, Some("integrations"));
         Spi::run("SET TRANSACTION READ ONLY").unwrap();
         assert_eq!(status()["migrations"]["v114_up"]["can_run"], true);
-        for call in [
-            "pk_migrate_v114_up()",
-            "pk_migrate_v114_down(dry_run => true)",
-            "pk_migrate_v107_up()",
-            "pk_migrate_v107_down()",
-        ] {
+        for call in ["pk_migrate_v114_up()", "pk_migrate_v114_down(dry_run => true)", "pk_migrate_v107_up()", "pk_migrate_v107_down()"] {
             let f = attempt(&format!("SELECT {call}::text")).unwrap_err();
             assert_eq!(f.sqlstate, "25006", "{call}");
-            assert!(
-                f.message.contains("cannot run in a read-only transaction"),
-                "{}",
-                f.message
-            );
+            assert!(f.message.contains("cannot run in a read-only transaction"), "{}", f.message);
             assert!(f.hint.unwrap().contains("pk_migration_status"));
         }
     }
@@ -152,10 +120,7 @@ mod tests {
         Spi::run("CREATE SCHEMA bare").unwrap();
         let s = report("SELECT pk_migration_status('bare')");
         assert_eq!(s["version"], serde_json::Value::Null);
-        assert_eq!(
-            s["migrations"]["v114_up"]["blockers"][0]["sqlstate"],
-            "42P01"
-        );
+        assert_eq!(s["migrations"]["v114_up"]["blockers"][0]["sqlstate"], "42P01");
         let f = attempt("SELECT pk_migration_status('nope')::text").unwrap_err();
         assert_eq!(f.sqlstate, "3F000");
     }

@@ -156,10 +156,7 @@ impl Target {
             return Err(MigError::new(Code::ERRCODE_INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist"))
                 .hint("Pass the schema that holds PhoenixKit's tables as prefix (the default is 'public')."));
         }
-        let target = Target {
-            schema: schema.to_string(),
-            facts,
-        };
+        let target = Target { schema: schema.to_string(), facts };
         for table in needs {
             target.check_relation(*table)?;
         }
@@ -178,14 +175,8 @@ impl Target {
 
     /// The 42P01 error for a table of this schema that does not exist.
     pub fn missing_table(&self, table: Table) -> MigError {
-        MigError::new(
-            Code::ERRCODE_UNDEFINED_TABLE,
-            format!("relation {} does not exist", self.qualified(table)),
-        )
-        .hint(format!(
-            "Is \"{}\" the schema PhoenixKit was installed into?",
-            self.schema
-        ))
+        MigError::new(Code::ERRCODE_UNDEFINED_TABLE, format!("relation {} does not exist", self.qualified(table)))
+            .hint(format!("Is \"{}\" the schema PhoenixKit was installed into?", self.schema))
     }
 
     /// `"schema".table`, for SQL and for messages (operators can paste it into psql).
@@ -194,11 +185,7 @@ impl Target {
     }
 
     /// A template rendered for this schema (`sql::Template::render`).
-    pub fn render(
-        &self,
-        template: &crate::sql::Template,
-        fills: &[(crate::sql::Hole, crate::sql::Fill)],
-    ) -> crate::sql::Sql {
+    pub fn render(&self, template: &crate::sql::Template, fills: &[(crate::sql::Hole, crate::sql::Fill)]) -> crate::sql::Sql {
         template.render(&self.schema, fills)
     }
 
@@ -262,23 +249,13 @@ impl Target {
     /// would fail with PostgreSQL's own errors, or compare differently.
     fn check_columns(&self, table: Table, f: &TableFacts) -> MigResult<()> {
         let expected: &[(&str, &str)] = match table {
-            Table::Settings => &[
-                ("uuid", "uuid"),
-                ("key", "text"),
-                ("module", "text"),
-                ("value_json", "jsonb"),
-                ("date_added", "timestamp"),
-            ],
+            Table::Settings => &[("uuid", "uuid"), ("key", "text"), ("module", "text"), ("value_json", "jsonb"), ("date_added", "timestamp")],
             Table::Endpoints => &[("uuid", "uuid"), ("name", "text"), ("provider", "text")],
             Table::Kit => &[],
         };
         let mut wrong = Vec::new();
         for (column, ty) in expected {
-            match f
-                .columns
-                .iter()
-                .find_map(|c| c.strip_prefix(&format!("{column}=")))
-            {
+            match f.columns.iter().find_map(|c| c.strip_prefix(&format!("{column}="))) {
                 None => wrong.push(format!("column {column} is missing (expected {ty})")),
                 Some(actual) if actual != *ty => wrong.push(format!(
                     "column {column} has type {actual} (expected {})",
@@ -295,21 +272,14 @@ impl Target {
         if wrong.is_empty() {
             return Ok(());
         }
-        Err(MigError::new(
-            Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!("{} does not have the columns PhoenixKit gives it", self.qualified(table)),
-        )
-        .detail(wrong.join("\n"))
-        .hint("Restore the column types of PhoenixKit's schema (see its migrations), then run the migration again."))
+        Err(MigError::new(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("{} does not have the columns PhoenixKit gives it", self.qualified(table)))
+            .detail(wrong.join("\n"))
+            .hint("Restore the column types of PhoenixKit's schema (see its migrations), then run the migration again."))
     }
 
     /// §11.7 and §11.2: 42501 for a privilege the caller lacks on a table, or a row-level
     /// security policy that would hide rows from it. Read-only.
-    pub fn access_blockers(
-        &self,
-        needs: &[(Table, &[Privilege])],
-        migration: &str,
-    ) -> Vec<MigError> {
+    pub fn access_blockers(&self, needs: &[(Table, &[Privilege])], migration: &str) -> Vec<MigError> {
         let mut blockers = Vec::new();
         for check in self.access_checks(needs, migration) {
             let holds = match check.table.and_then(|table| self.table(table)) {
@@ -331,11 +301,7 @@ impl Target {
     /// What `access_blockers` checks, as data: each a fact of catalog.sql that must have a
     /// value, and the error when it has not. The migration script (§13) carries the same list
     /// and checks it against the catalog of the database it runs on.
-    pub fn access_checks(
-        &self,
-        needs: &[(Table, &[Privilege])],
-        migration: &str,
-    ) -> Vec<AccessCheck> {
+    pub fn access_checks(&self, needs: &[(Table, &[Privilege])], migration: &str) -> Vec<AccessCheck> {
         let mut checks = vec![AccessCheck {
             table: None,
             fact: "schema_usage",
@@ -353,10 +319,9 @@ impl Target {
                     error: MigError::new(Code::ERRCODE_INSUFFICIENT_PRIVILEGE, format!("{migration} needs {} on {name}", privilege.describe())).hint(
                         match privilege {
                             Privilege::Owner => format!("Run it as the owner of {name} (or a member of the owning role)."),
-                            Privilege::CreateInSchema => format!(
-                                "GRANT CREATE ON SCHEMA {} TO the role that runs the migration, or run it as the schema's owner.",
-                                self.quoted_schema()
-                            ),
+                            Privilege::CreateInSchema => {
+                                format!("GRANT CREATE ON SCHEMA {} TO the role that runs the migration, or run it as the schema's owner.", self.quoted_schema())
+                            }
                             Privilege::LockShare | Privilege::Update => {
                                 format!("GRANT UPDATE ON {name} TO the role that runs the migration, or run it as the owner.")
                             }
@@ -416,13 +381,7 @@ impl Target {
 
     /// Whether one of `columns` has a nondeterministic collation.
     pub fn has_nondeterministic_collation(&self, table: Table, columns: &[&str]) -> bool {
-        self.table(table).is_some_and(|f| {
-            f.nondeterministic.iter().any(|entry| {
-                entry
-                    .split_once('\t')
-                    .is_some_and(|(col, _)| columns.contains(&col))
-            })
-        })
+        self.table(table).is_some_and(|f| f.nondeterministic.iter().any(|entry| entry.split_once('\t').is_some_and(|(col, _)| columns.contains(&col))))
     }
 
     /// Whether an UPDATE of the table runs code of its users — a trigger, or a function or
@@ -434,47 +393,26 @@ impl Target {
 
     /// The enabled triggers of the table's users, by name.
     pub fn user_triggers(&self, table: Table) -> Vec<String> {
-        self.table(table)
-            .map(|f| f.user_triggers.clone())
-            .unwrap_or_default()
+        self.table(table).map(|f| f.user_triggers.clone()).unwrap_or_default()
     }
 
     /// §11.1 and §11.3: what makes a table unusable for a migration that writes `written` and
     /// matches on `matched` — a foreign key on a column it rewrites (`fk_refused`), a
     /// nondeterministic collation on a column it matches or groups by, a stored generated
     /// column computed from a column it writes. 55000 each, naming the object. Read-only.
-    pub fn structure_blockers(
-        &self,
-        table: Table,
-        fk_refused: &[&str],
-        matched: &[&str],
-        written: &[&str],
-        migration: &str,
-    ) -> Vec<MigError> {
+    pub fn structure_blockers(&self, table: Table, fk_refused: &[&str], matched: &[&str], written: &[&str], migration: &str) -> Vec<MigError> {
         let Some(f) = self.table(table) else {
             return Vec::new();
         };
         let name = self.qualified(table);
-        let split = |entry: &String| {
-            entry
-                .split_once('\t')
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-        };
+        let split = |entry: &String| entry.split_once('\t').map(|(a, b)| (a.to_string(), b.to_string()));
         let mut blockers = Vec::new();
-        let fkeys: Vec<(String, String)> = f
-            .foreign_keys
-            .iter()
-            .filter_map(split)
-            .filter(|(col, _)| fk_refused.contains(&col.as_str()))
-            .collect();
+        let fkeys: Vec<(String, String)> = f.foreign_keys.iter().filter_map(split).filter(|(col, _)| fk_refused.contains(&col.as_str())).collect();
         if !fkeys.is_empty() {
             let mut columns: Vec<&str> = fkeys.iter().map(|(col, _)| col.as_str()).collect();
             columns.sort_unstable();
             columns.dedup();
-            let fkeys: Vec<String> = fkeys
-                .iter()
-                .map(|(col, d)| format!("{d}, on column {col}"))
-                .collect();
+            let fkeys: Vec<String> = fkeys.iter().map(|(col, d)| format!("{d}, on column {col}")).collect();
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -491,13 +429,7 @@ impl Target {
             .iter()
             .filter_map(split)
             .filter(|(col, _)| matched.contains(&col.as_str()))
-            .map(|(col, coll)| {
-                format!(
-                    "column {name}.{} has the nondeterministic collation {}",
-                    quote_identifier(&col),
-                    quote_identifier(&coll)
-                )
-            })
+            .map(|(col, coll)| format!("column {name}.{} has the nondeterministic collation {}", quote_identifier(&col), quote_identifier(&coll)))
             .collect();
         if !collated.is_empty() {
             blockers.push(
@@ -514,13 +446,7 @@ impl Target {
             .iter()
             .filter_map(split)
             .filter(|(input, _)| written.contains(&input.as_str()))
-            .map(|(input, gen)| {
-                format!(
-                    "column {name}.{} is generated from {}",
-                    quote_identifier(&gen),
-                    quote_identifier(&input)
-                )
-            })
+            .map(|(input, gen)| format!("column {name}.{} is generated from {}", quote_identifier(&gen), quote_identifier(&input)))
             .collect();
         // The unique index on key alone is PhoenixKit's own: the pre-flights find every key it
         // would refuse. Any other constraint on a written column would stop the rewrite half-way
@@ -530,15 +456,9 @@ impl Target {
             .iter()
             .filter_map(|entry| {
                 let mut parts = entry.splitn(3, '\t');
-                Some((
-                    parts.next()?.to_string(),
-                    parts.next()?.to_string(),
-                    parts.next()?.to_string(),
-                ))
+                Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
             })
-            .filter(|(col, _, kind)| {
-                written.contains(&col.as_str()) && !(col == "key" && kind == "plain_unique")
-            })
+            .filter(|(col, _, kind)| written.contains(&col.as_str()) && !(col == "key" && kind == "plain_unique"))
             .map(|(col, descr, _)| format!("{descr} on column {}", quote_identifier(&col)))
             .collect();
         if !constrained.is_empty() {
@@ -580,27 +500,17 @@ fn read_facts(schema: &str) -> (bool, Facts) {
         let mut present = false;
         let rows = CATALOG_READ.with(|cached| {
             let mut cached = cached.borrow_mut();
-            if cached
-                .as_ref()
-                .is_none_or(|(for_schema, _)| for_schema != schema)
-            {
+            if cached.as_ref().is_none_or(|(for_schema, _)| for_schema != schema) {
                 use crate::sql::{template, Fill, Hole};
                 // The schema travels as a literal, not a parameter: the statement then has a
                 // generic plan, made once per backend and schema (planning is most of its cost).
-                let sql = template!("catalog").render(
-                    schema,
-                    &[(Hole::SchemaLiteral, Fill::Literal(Some(schema)))],
-                );
+                let sql = template!("catalog").render(schema, &[(Hole::SchemaLiteral, Fill::Literal(Some(schema)))]);
                 *cached = Some((schema.to_string(), c.prepare(sql.as_str(), &[])?.keep()));
             }
             c.select(&cached.as_ref().expect("prepared above").1, None, &[])
         })?;
         for (i, tuple) in rows.enumerate() {
-            let get_bool = |col: &str| {
-                tuple
-                    .get_by_name::<bool, _>(col)
-                    .map(|v| v.unwrap_or(false))
-            };
+            let get_bool = |col: &str| tuple.get_by_name::<bool, _>(col).map(|v| v.unwrap_or(false));
             present = get_bool("schema_present")?;
             facts.schema_usage = get_bool("schema_usage")?;
             facts.temp_allowed = get_bool("temp_allowed")?;
@@ -608,17 +518,11 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 continue;
             }
             facts.tables[i] = Some(TableFacts {
-                relkind: tuple
-                    .get_by_name::<String, _>("relkind")?
-                    .unwrap_or_default(),
+                relkind: tuple.get_by_name::<String, _>("relkind")?.unwrap_or_default(),
                 has_parent: get_bool("has_parent")?,
                 has_children: get_bool("has_children")?,
-                rules: tuple
-                    .get_by_name::<Vec<String>, _>("rules")?
-                    .unwrap_or_default(),
-                columns: tuple
-                    .get_by_name::<Vec<String>, _>("columns")?
-                    .unwrap_or_default(),
+                rules: tuple.get_by_name::<Vec<String>, _>("rules")?.unwrap_or_default(),
+                columns: tuple.get_by_name::<Vec<String>, _>("columns")?.unwrap_or_default(),
                 key_max: tuple.get_by_name::<i32, _>("key_max")?,
                 module_max: tuple.get_by_name::<i32, _>("module_max")?,
                 can_select: get_bool("can_select")?,
@@ -630,21 +534,11 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 uuid_unique: get_bool("uuid_unique")?,
                 key_unique: get_bool("key_unique")?,
                 user_code_on_update: get_bool("user_code_on_update")?,
-                user_triggers: tuple
-                    .get_by_name::<Vec<String>, _>("user_triggers")?
-                    .unwrap_or_default(),
-                foreign_keys: tuple
-                    .get_by_name::<Vec<String>, _>("foreign_keys")?
-                    .unwrap_or_default(),
-                nondeterministic: tuple
-                    .get_by_name::<Vec<String>, _>("nondeterministic")?
-                    .unwrap_or_default(),
-                generated_from: tuple
-                    .get_by_name::<Vec<String>, _>("generated_from")?
-                    .unwrap_or_default(),
-                constraints: tuple
-                    .get_by_name::<Vec<String>, _>("constraints")?
-                    .unwrap_or_default(),
+                user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
+                foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
+                nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
+                generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
+                constraints: tuple.get_by_name::<Vec<String>, _>("constraints")?.unwrap_or_default(),
                 comment: tuple.get_by_name::<String, _>("comment")?,
             });
         }
@@ -661,14 +555,8 @@ mod tests {
     /// takes to be `Table`'s order.
     #[test]
     fn catalog_read_lists_the_tables_in_table_order() {
-        let names: Vec<String> = Table::ALL
-            .iter()
-            .map(|t| format!("'{}'", t.name()))
-            .collect();
+        let names: Vec<String> = Table::ALL.iter().map(|t| format!("'{}'", t.name())).collect();
         let list = format!("ARRAY[{}]", names.join(", "));
-        assert!(
-            include_str!("../sql/queries/catalog.sql").contains(&list),
-            "catalog.sql must unnest {list}"
-        );
+        assert!(include_str!("../sql/queries/catalog.sql").contains(&list), "catalog.sql must unnest {list}");
     }
 }

@@ -57,15 +57,9 @@ impl Indexes {
             let rows = c.select(t.render(template!("v107_index"), &[]).as_str(), None, &[])?;
             for row in rows {
                 let existing = Existing {
-                    definition: row
-                        .get_by_name::<String, _>("definition")?
-                        .unwrap_or_default(),
-                    is_unique_lower_name: row
-                        .get_by_name::<bool, _>("is_unique_lower_name")?
-                        .unwrap_or(false),
-                    is_uuid_index: row
-                        .get_by_name::<bool, _>("is_uuid_index")?
-                        .unwrap_or(false),
+                    definition: row.get_by_name::<String, _>("definition")?.unwrap_or_default(),
+                    is_unique_lower_name: row.get_by_name::<bool, _>("is_unique_lower_name")?.unwrap_or(false),
+                    is_uuid_index: row.get_by_name::<bool, _>("is_uuid_index")?.unwrap_or(false),
                     valid: row.get_by_name::<bool, _>("valid")?.unwrap_or(false),
                     on_endpoints: row.get_by_name::<bool, _>("on_endpoints")?.unwrap_or(false),
                 };
@@ -104,18 +98,8 @@ fn column_type(t: &Target) -> Option<String> {
 
 /// The plan query of V107 up: one row per unpinned endpoint, its rule and its integration.
 pub fn up_plan_sql(t: &Target, column_exists: bool) -> Sql {
-    let unpinned = if column_exists {
-        "e.integration_uuid IS NULL"
-    } else {
-        "true"
-    };
-    t.render(
-        template!("v107_up_plan"),
-        &[
-            (Hole::Candidates, Fill::Statement(&candidates_sql(t))),
-            (Hole::Unpinned, Fill::Fragment(unpinned)),
-        ],
-    )
+    let unpinned = if column_exists { "e.integration_uuid IS NULL" } else { "true" };
+    t.render(template!("v107_up_plan"), &[(Hole::Candidates, Fill::Statement(&candidates_sql(t))), (Hole::Unpinned, Fill::Fragment(unpinned))])
 }
 
 /// V107's candidate rows (`v107_up_candidates.sql`): the plan and the preview pick from the
@@ -125,31 +109,15 @@ fn candidates_sql(t: &Target) -> Sql {
 }
 
 /// V107's indexes, in the order a run builds them (after the backfill): name, key, unique.
-const INDEXES: [(&str, &str, bool); 2] = [
-    (UUID_INDEX, "(integration_uuid)", false),
-    (NAME_INDEX, "(lower((name)::text))", true),
-];
+const INDEXES: [(&str, &str, bool); 2] = [(UUID_INDEX, "(integration_uuid)", false), (NAME_INDEX, "(lower((name)::text))", true)];
 
 fn create_index_statement(t: &Target, name: &str, key: &'static str, unique: bool) -> Sql {
-    let mut sql = Sql::fixed(if unique {
-        "CREATE UNIQUE INDEX "
-    } else {
-        "CREATE INDEX "
-    });
-    sql.ident(name)
-        .push(" ON ")
-        .relation(&t.schema, Table::Endpoints.name())
-        .push(" ")
-        .push(key);
+    let mut sql = Sql::fixed(if unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+    sql.ident(name).push(" ON ").relation(&t.schema, Table::Endpoints.name()).push(" ").push(key);
     sql
 }
 
-fn count_lines(
-    sql: &str,
-    params: &[pgrx::datum::DatumWithOid],
-    count: &str,
-    lines: &str,
-) -> (i64, Vec<String>) {
+fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lines: &str) -> (i64, Vec<String>) {
     Spi::connect(|c| {
         let table = c.select(sql, None, params)?.first();
         let row = Row(&table);
@@ -190,43 +158,18 @@ impl Migration for Up {
     // read, but must not change under the backfill.
     const SPEC: Spec = Spec {
         name: "v107_up",
-        rule: VersionRule {
-            version: 107,
-            direction: Direction::Up,
-        },
-        locks: &[
-            (Table::Endpoints, "ACCESS EXCLUSIVE"),
-            (Table::Settings, "SHARE"),
-        ],
+        rule: VersionRule { version: 107, direction: Direction::Up },
+        locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE"), (Table::Settings, "SHARE")],
         privileges: &[
-            (
-                Table::Endpoints,
-                &[Privilege::Owner, Privilege::CreateInSchema],
-            ),
+            (Table::Endpoints, &[Privilege::Owner, Privilege::CreateInSchema]),
             (Table::Settings, &[Privilege::Select, Privilege::LockShare]),
             (Table::Kit, &[Privilege::Owner]),
         ],
         uses: &[
-            TableUse {
-                table: Table::Endpoints,
-                writes: &["integration_uuid"],
-                matches: &["name", "provider"],
-                no_foreign_keys: &[],
-            },
-            TableUse {
-                table: Table::Settings,
-                writes: &[],
-                matches: &["key"],
-                no_foreign_keys: &[],
-            },
+            TableUse { table: Table::Endpoints, writes: &["integration_uuid"], matches: &["name", "provider"], no_foreign_keys: &[] },
+            TableUse { table: Table::Settings, writes: &[], matches: &["key"], no_foreign_keys: &[] },
         ],
-        ddl_tags: &[
-            "ALTER TABLE",
-            "CREATE INDEX",
-            "COMMENT",
-            "CREATE TABLE AS",
-            "DROP TABLE",
-        ],
+        ddl_tags: &["ALTER TABLE", "CREATE INDEX", "COMMENT", "CREATE TABLE AS", "DROP TABLE"],
     };
     /// What its migration script reads and writes (`pk_migration_script`, §13).
     const SCRIPT: Part = Part {
@@ -235,8 +178,7 @@ impl Migration for Up {
         settings_label: "NULL::text",
         reads_endpoints: true,
         written: Table::Endpoints,
-        planned:
-            "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
+        planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
     };
     type Plan = UpPlan;
     type Applied = (V107UpOutcome, i64, Vec<String>);
@@ -251,13 +193,7 @@ impl Migration for Up {
         }
         // The pins themselves (a pass over every integration row with its timestamp): for
         // status and the preview; a run computes them once, in its UPDATE.
-        let sql = t.render(
-            template!("v107_up_pins"),
-            &[(
-                Hole::Plan,
-                Fill::Statement(&up_plan_sql(t, plan.column_exists)),
-            )],
-        );
+        let sql = t.render(template!("v107_up_pins"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))]);
         plan.pins = Some(
             Spi::connect(|c| {
                 let table = c.select(sql.as_str(), None, &[])?.first();
@@ -297,7 +233,10 @@ impl Migration for Up {
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("the name {UUID_INDEX} is taken in schema {} by something that is not an index on {endpoints}(integration_uuid)", t.quoted_schema()),
+                    format!(
+                        "the name {UUID_INDEX} is taken in schema {} by something that is not an index on {endpoints}(integration_uuid)",
+                        t.quoted_schema()
+                    ),
                 )
                 .detail(format!("It is: {}", existing.definition))
                 .hint(format!(
@@ -308,21 +247,14 @@ impl Migration for Up {
         }
         if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
             blockers.push(
-                MigError::new(
-                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"),
-                )
-                .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
+                MigError::new(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"))
+                    .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
             );
         }
         if !t.has_immediate_unique_index(Table::Endpoints, "uuid") {
             let sql = t.render(
                 template!("duplicate_uuids"),
-                &[
-                    (Hole::Table, Fill::Relation(Table::Endpoints)),
-                    (Hole::Where, Fill::Fragment("true")),
-                    (Hole::Label, Fill::Fragment("s.name::text")),
-                ],
+                &[(Hole::Table, Fill::Relation(Table::Endpoints)), (Hole::Where, Fill::Fragment("true")), (Hole::Label, Fill::Fragment("s.name::text"))],
             );
             let (groups, lines) = count_lines(sql.as_str(), &[], "groups", "group_rows");
             if groups > 0 {
@@ -334,12 +266,7 @@ impl Migration for Up {
             }
         }
         if !t.has_immediate_unique_index(Table::Settings, "key") {
-            let (groups, lines) = count_lines(
-                t.render(template!("duplicate_keys"), &[]).as_str(),
-                &[],
-                "groups",
-                "group_rows",
-            );
+            let (groups, lines) = count_lines(t.render(template!("duplicate_keys"), &[]).as_str(), &[], "groups", "group_rows");
             if groups > 0 {
                 blockers.push(
                     MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} integration key(s) are held by several rows of {settings}"))
@@ -350,20 +277,9 @@ impl Migration for Up {
         }
         let staged = t.runs_user_code_on_update(Table::Endpoints);
         if staged {
-            blockers.extend(runner::staging_blockers(
-                t,
-                Table::Endpoints,
-                Self::SPEC.name,
-            ));
+            blockers.extend(runner::staging_blockers(t, Table::Endpoints, Self::SPEC.name));
         }
-        UpPlan {
-            column_exists,
-            pins: None,
-            blockers,
-            row_blockers,
-            staged,
-            indexes,
-        }
+        UpPlan { column_exists, pins: None, blockers, row_blockers, staged, indexes }
     }
 
     fn blockers(plan: &UpPlan) -> &[MigError] {
@@ -377,13 +293,7 @@ impl Migration for Up {
     fn preview_sql(t: &Target, plan: &UpPlan) -> Sql {
         t.render(
             template!("v107_up_preview"),
-            &[
-                (Hole::Candidates, Fill::Statement(&candidates_sql(t))),
-                (
-                    Hole::Plan,
-                    Fill::Statement(&up_plan_sql(t, plan.column_exists)),
-                ),
-            ],
+            &[(Hole::Candidates, Fill::Statement(&candidates_sql(t))), (Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))],
         )
     }
 
@@ -395,16 +305,12 @@ impl Migration for Up {
         let mut steps = Vec::new();
         if !plan.column_exists {
             let mut add = Sql::fixed("ALTER TABLE ");
-            add.relation(&t.schema, Table::Endpoints.name())
-                .push(" ADD COLUMN integration_uuid uuid");
+            add.relation(&t.schema, Table::Endpoints.name()).push(" ADD COLUMN integration_uuid uuid");
             steps.push((Table::Endpoints, add));
         }
         for (name, key, unique) in INDEXES {
             if plan.indexes.get(name).is_none() {
-                steps.push((
-                    Table::Endpoints,
-                    create_index_statement(t, name, key, unique),
-                ));
+                steps.push((Table::Endpoints, create_index_statement(t, name, key, unique)));
             }
         }
         steps
@@ -414,19 +320,14 @@ impl Migration for Up {
         let endpoints = t.qualified(Table::Endpoints);
         let column_added = !plan.column_exists;
         if column_added {
-            Spi::run(&format!(
-                "ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid"
-            ))
-            .expect("ADD COLUMN");
+            Spi::run(&format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")).expect("ADD COLUMN");
         }
         // Said once every step has succeeded: the unique index is the run's duplicate-name
         // check, and a run it stops has added nothing.
         let column_notice = if column_added {
             format!("phoenix_kit_mig: v107_up: added column integration_uuid to {endpoints}")
         } else {
-            format!(
-                "phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}"
-            )
+            format!("phoenix_kit_mig: v107_up: column integration_uuid already exists on {endpoints}")
         };
         let plan_sql = up_plan_sql(t, true);
         let read = |sql: Sql| {
@@ -448,10 +349,7 @@ impl Migration for Up {
             .expect("V107 backfill")
         };
         let (mut outcome, wrong, wrong_rows) = if plan.staged {
-            let stage = t.render(
-                template!("v107_up_stage"),
-                &[(Hole::Plan, Fill::Statement(&plan_sql))],
-            );
+            let stage = t.render(template!("v107_up_stage"), &[(Hole::Plan, Fill::Statement(&plan_sql))]);
             let staged = runner::Staged {
                 table: Table::Endpoints,
                 stage: &stage,
@@ -459,16 +357,9 @@ impl Migration for Up {
                 writes: &[("integration_uuid", "integration")],
                 label: "pg_catalog.format('endpoint %s', p.uuid)",
             };
-            staged
-                .run(&Self::SPEC, t, || {
-                    read(t.render(template!("v107_up_verify_staged"), &[]))
-                })
-                .or_raise()
+            staged.run(&Self::SPEC, t, || read(t.render(template!("v107_up_verify_staged"), &[]))).or_raise()
         } else {
-            read(t.render(
-                template!("v107_up_apply"),
-                &[(Hole::Plan, Fill::Statement(&plan_sql))],
-            ))
+            read(t.render(template!("v107_up_apply"), &[(Hole::Plan, Fill::Statement(&plan_sql))]))
         };
 
         // Indexes after the backfill: the UPDATE wrote no entries into them.
@@ -488,30 +379,15 @@ impl Migration for Up {
         pgrx::notice!(
             "phoenix_kit_mig: v107_up: created {} index(es){}",
             outcome.indexes_created.len(),
-            if outcome.indexes_created.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", outcome.indexes_created.join(", "))
-            }
+            if outcome.indexes_created.is_empty() { String::new() } else { format!(": {}", outcome.indexes_created.join(", ")) }
         );
         (outcome, wrong, wrong_rows)
     }
 
-    fn verify(
-        t: &Target,
-        _plan: &UpPlan,
-        (mut outcome, wrong, wrong_rows): Self::Applied,
-    ) -> Result<V107UpOutcome, MigError> {
+    fn verify(t: &Target, _plan: &UpPlan, (mut outcome, wrong, wrong_rows): Self::Applied) -> Result<V107UpOutcome, MigError> {
         let endpoints = t.qualified(Table::Endpoints);
         if wrong > 0 {
-            return Err(runner::not_as_planned(
-                &Self::SPEC,
-                t,
-                Table::Endpoints,
-                wrong,
-                &wrong_rows,
-                "(integration_uuid)",
-            ));
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Endpoints, wrong, &wrong_rows, "(integration_uuid)"));
         }
         // Every pin was compared with its plan in the statement that made it (RETURNING), or
         // with the kept plan after the triggers; without user triggers nothing can skip a row.
@@ -531,13 +407,7 @@ impl Migration for Up {
         let indexes = Indexes::read(t);
         for name in [UUID_INDEX, NAME_INDEX] {
             match indexes.get(name) {
-                Some(e)
-                    if e.valid
-                        && (if name == NAME_INDEX {
-                            e.is_unique_lower_name
-                        } else {
-                            e.is_uuid_index
-                        }) => {}
+                Some(e) if e.valid && (if name == NAME_INDEX { e.is_unique_lower_name } else { e.is_uuid_index }) => {}
                 _ => missing.push(format!("index {}.{name}, valid", t.quoted_schema())),
             }
         }
@@ -550,13 +420,7 @@ impl Migration for Up {
             .hint("Something besides the migration (an event trigger?) changed the schema; nothing was changed. Fix it, then run pk_migrate_v107_up again."));
         }
         outcome.left_unpinned = Spi::connect(|c| {
-            let table = c
-                .select(
-                    t.render(template!("v107_up_unpinned"), &[]).as_str(),
-                    None,
-                    &[],
-                )?
-                .first();
+            let table = c.select(t.render(template!("v107_up_unpinned"), &[]).as_str(), None, &[])?.first();
             Ok::<_, pgrx::spi::Error>(Row(&table).json::<Vec<UnpinnedEndpoint>>("left_unpinned"))
         })?;
         let left = outcome.left_unpinned.len();
@@ -572,10 +436,7 @@ impl Migration for Up {
 /// rolls the whole run back: nothing is changed, as when a pre-flight refuses.
 fn create_unique_index(t: &Target, create: &str) {
     use pgrx::pg_sys::panic::CaughtError;
-    let built = runner::subtransaction(
-        std::panic::AssertUnwindSafe(|| Spi::run(create).expect("CREATE INDEX")),
-        true,
-    );
+    let built = runner::subtransaction(std::panic::AssertUnwindSafe(|| Spi::run(create).expect("CREATE INDEX")), true);
     if let Err(error) = built {
         if let CaughtError::PostgresError(report) = &error {
             if report.sql_error_code() == Code::ERRCODE_UNIQUE_VIOLATION {
@@ -598,15 +459,9 @@ pub struct DownPlan {
 impl Migration for Down {
     const SPEC: Spec = Spec {
         name: "v107_down",
-        rule: VersionRule {
-            version: 107,
-            direction: Direction::Down,
-        },
+        rule: VersionRule { version: 107, direction: Direction::Down },
         locks: &[(Table::Endpoints, "ACCESS EXCLUSIVE")],
-        privileges: &[
-            (Table::Endpoints, &[Privilege::Owner]),
-            (Table::Kit, &[Privilege::Owner]),
-        ],
+        privileges: &[(Table::Endpoints, &[Privilege::Owner]), (Table::Kit, &[Privilege::Owner])],
         uses: &[],
         ddl_tags: &["ALTER TABLE", "DROP INDEX", "COMMENT"],
     };
@@ -617,8 +472,7 @@ impl Migration for Down {
         settings_label: "NULL::text",
         reads_endpoints: true,
         written: Table::Endpoints,
-        planned:
-            "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
+        planned: "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",
     };
     type Plan = DownPlan;
     type Applied = V107DownOutcome;
@@ -629,20 +483,10 @@ impl Migration for Down {
     /// error, whose "use CASCADE" advice the caller cannot follow through this function.
     fn plan(t: &Target) -> DownPlan {
         if column_type(t).is_none() {
-            return DownPlan {
-                column_exists: false,
-                pins: 0,
-                blockers: Vec::new(),
-                indexes: Indexes::read(t),
-            };
+            return DownPlan { column_exists: false, pins: 0, blockers: Vec::new(), indexes: Indexes::read(t) };
         }
         let endpoints = t.qualified(Table::Endpoints);
-        let (count, objects) = count_lines(
-            t.render(template!("v107_down_dependents"), &[]).as_str(),
-            &[endpoints.as_str().into()],
-            "objects",
-            "object_names",
-        );
+        let (count, objects) = count_lines(t.render(template!("v107_down_dependents"), &[]).as_str(), &[endpoints.as_str().into()], "objects", "object_names");
         let mut blockers = Vec::new();
         if count > 0 {
             blockers.push(
@@ -655,23 +499,12 @@ impl Migration for Down {
             );
         }
         let pins = Spi::connect(|c| {
-            let table = c
-                .select(
-                    t.render(template!("v107_down_pins"), &[]).as_str(),
-                    None,
-                    &[],
-                )?
-                .first();
+            let table = c.select(t.render(template!("v107_down_pins"), &[]).as_str(), None, &[])?.first();
             Ok::<_, pgrx::spi::Error>(Row(&table).get::<i64>("pins"))
         })
         .expect("count pins")
         .unwrap_or(0);
-        DownPlan {
-            column_exists: true,
-            pins,
-            blockers,
-            indexes: Indexes::read(t),
-        }
+        DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
     }
 
     fn blockers(plan: &DownPlan) -> &[MigError] {
@@ -702,8 +535,7 @@ impl Migration for Down {
             .collect();
         if plan.column_exists {
             let mut drop = Sql::fixed("ALTER TABLE ");
-            drop.relation(&t.schema, Table::Endpoints.name())
-                .push(" DROP COLUMN integration_uuid");
+            drop.relation(&t.schema, Table::Endpoints.name()).push(" DROP COLUMN integration_uuid");
             steps.push((Table::Endpoints, drop));
         }
         steps
@@ -717,31 +549,20 @@ impl Migration for Down {
             // Only our own indexes on endpoints: a same-named relation elsewhere is not V107's.
             let ours = plan.indexes.get(name).is_some_and(|e| e.on_endpoints);
             if ours {
-                Spi::run(&format!(
-                    "DROP INDEX {schema}.{}",
-                    pgrx::spi::quote_identifier(name)
-                ))
-                .expect("DROP INDEX");
+                Spi::run(&format!("DROP INDEX {schema}.{}", pgrx::spi::quote_identifier(name))).expect("DROP INDEX");
                 outcome.dropped.push(name.to_string());
             }
         }
         if plan.column_exists {
             // RESTRICT: the pre-flight found nothing of the user's that depends on the column.
-            Spi::run(&format!(
-                "ALTER TABLE {endpoints} DROP COLUMN integration_uuid RESTRICT"
-            ))
-            .expect("DROP COLUMN");
+            Spi::run(&format!("ALTER TABLE {endpoints} DROP COLUMN integration_uuid RESTRICT")).expect("DROP COLUMN");
             outcome.dropped.push("integration_uuid".to_string());
             outcome.pins_discarded = plan.pins;
         }
         outcome
     }
 
-    fn verify(
-        t: &Target,
-        _plan: &DownPlan,
-        outcome: V107DownOutcome,
-    ) -> Result<V107DownOutcome, MigError> {
+    fn verify(t: &Target, _plan: &DownPlan, outcome: V107DownOutcome) -> Result<V107DownOutcome, MigError> {
         let endpoints = t.qualified(Table::Endpoints);
         let mut left = Vec::new();
         if column_type(t).is_some() {
@@ -763,11 +584,7 @@ impl Migration for Down {
         }
         pgrx::notice!(
             "phoenix_kit_mig: v107_down: dropped {} from {endpoints}; {} pin(s) discarded",
-            if outcome.dropped.is_empty() {
-                "nothing".to_string()
-            } else {
-                outcome.dropped.join(", ")
-            },
+            if outcome.dropped.is_empty() { "nothing".to_string() } else { outcome.dropped.join(", ") },
             outcome.pins_discarded
         );
         Ok(outcome)
@@ -784,29 +601,15 @@ mod tests {
     const S: &str = "public";
 
     fn endpoint(name: &str, provider: &str) -> pgrx::Uuid {
-        Spi::get_one_with_args(
-            "SELECT pg_temp.pk_fixture_endpoint('public', $1, $2)",
-            &[name.into(), provider.into()],
-        )
-        .unwrap()
-        .unwrap()
+        Spi::get_one_with_args("SELECT pg_temp.pk_fixture_endpoint('public', $1, $2)", &[name.into(), provider.into()]).unwrap().unwrap()
     }
 
     fn pin(e: pgrx::Uuid) -> Option<pgrx::Uuid> {
-        Spi::get_one_with_args(
-            "SELECT integration_uuid FROM phoenix_kit_ai_endpoints WHERE uuid = $1",
-            &[e.into()],
-        )
-        .unwrap()
+        Spi::get_one_with_args("SELECT integration_uuid FROM phoenix_kit_ai_endpoints WHERE uuid = $1", &[e.into()]).unwrap()
     }
 
     fn validated(key: &str, at: serde_json::Value) -> pgrx::Uuid {
-        setting(
-            S,
-            key,
-            Some(&json!({ "last_validated_at": at }).to_string()),
-            Some("integrations"),
-        )
+        setting(S, key, Some(&json!({ "last_validated_at": at }).to_string()), Some("integrations"))
     }
 
     fn at_uuid(key: &str, uuid: &str, value_json: &str) -> pgrx::Uuid {
@@ -825,14 +628,8 @@ mod tests {
     #[pg_test]
     fn pins_by_exact_key_latest_validation_and_uuid() {
         fixture(S, 106);
-        let work = validated(
-            "integration:openrouter:work",
-            json!("2026-04-30T10:00:00.5Z"),
-        );
-        let personal = validated(
-            "integration:openrouter:personal",
-            json!("2026-04-30T10:00:00Z"),
-        );
+        let work = validated("integration:openrouter:work", json!("2026-04-30T10:00:00.5Z"));
+        let personal = validated("integration:openrouter:personal", json!("2026-04-30T10:00:00Z"));
         let _legacy = validated("integration:openrouter", json!("2027-01-01T00:00:00Z"));
         let google = setting(S, "integration:google:default", None, Some("integrations"));
         let site = setting(S, "site_name", None, Some("system"));
@@ -848,53 +645,18 @@ mod tests {
 
         let r = up();
         assert_eq!(pin(exact), Some(personal));
-        assert_eq!(
-            pin(bare),
-            Some(work),
-            "…00.5Z is later than …00Z as a timestamp (not as text); legacy rows never count"
-        );
-        assert_eq!(
-            pin(by_uuid),
-            Some(google),
-            "a uuid-valued provider (any case) pins to that integration row"
-        );
+        assert_eq!(pin(bare), Some(work), "…00.5Z is later than …00Z as a timestamp (not as text); legacy rows never count");
+        assert_eq!(pin(by_uuid), Some(google), "a uuid-valued provider (any case) pins to that integration row");
         for e in [no_match, other, cased, empty, not_integration] {
             assert_eq!(pin(e), None);
         }
         assert_eq!(r["column_added"], true);
-        assert_eq!(
-            (
-                r["pinned_exact"].as_i64(),
-                r["pinned_latest_validated"].as_i64(),
-                r["pinned_by_uuid"].as_i64()
-            ),
-            (Some(1), Some(1), Some(1))
-        );
-        assert_eq!(
-            r["indexes_created"],
-            json!([
-                "phoenix_kit_ai_endpoints_integration_uuid_index",
-                "phoenix_kit_ai_endpoints_name_index"
-            ])
-        );
-        let left: Vec<&str> = r["left_unpinned"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            left,
-            vec!["Cased", "Empty", "No match", "Not an integration", "Other"]
-        );
-        assert_eq!(
-            r["left_unpinned"][0],
-            json!({"uuid": cased.to_string(), "name": "Cased", "provider": "OpenRouter"})
-        );
-        assert_eq!(
-            (r["version_before"].as_i64(), r["version_after"].as_i64()),
-            (Some(106), Some(107))
-        );
+        assert_eq!((r["pinned_exact"].as_i64(), r["pinned_latest_validated"].as_i64(), r["pinned_by_uuid"].as_i64()), (Some(1), Some(1), Some(1)));
+        assert_eq!(r["indexes_created"], json!(["phoenix_kit_ai_endpoints_integration_uuid_index", "phoenix_kit_ai_endpoints_name_index"]));
+        let left: Vec<&str> = r["left_unpinned"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        assert_eq!(left, vec!["Cased", "Empty", "No match", "Not an integration", "Other"]);
+        assert_eq!(r["left_unpinned"][0], json!({"uuid": cased.to_string(), "name": "Cased", "provider": "OpenRouter"}));
+        assert_eq!((r["version_before"].as_i64(), r["version_after"].as_i64()), (Some(106), Some(107)));
         assert_eq!(version(S).as_deref(), Some("107"));
     }
 
@@ -904,24 +666,13 @@ mod tests {
         let failed = setting(
             S,
             "integration:openrouter:old",
-            Some(
-                r#"{"status":"error","validation_status":"error: 401","last_validated_at":"2026-05-01T00:00:00Z"}"#,
-            ),
+            Some(r#"{"status":"error","validation_status":"error: 401","last_validated_at":"2026-05-01T00:00:00Z"}"#),
             Some("system"),
         );
-        setting(
-            S,
-            "integration:openrouter:ok",
-            Some(r#"{"status":"connected","last_validated_at":"2026-04-01T00:00:00Z"}"#),
-            Some("integrations"),
-        );
+        setting(S, "integration:openrouter:ok", Some(r#"{"status":"connected","last_validated_at":"2026-04-01T00:00:00Z"}"#), Some("integrations"));
         let e = endpoint("Chat", "openrouter");
         up();
-        assert_eq!(
-            pin(e),
-            Some(failed),
-            "the latest validation wins, whatever its module or outcome"
-        );
+        assert_eq!(pin(e), Some(failed), "the latest validation wins, whatever its module or outcome");
     }
 
     #[pg_test]
@@ -933,10 +684,7 @@ mod tests {
               WHERE l.pid = pg_backend_pid() AND l.granted AND c.relname IN ('phoenix_kit_ai_endpoints', 'phoenix_kit_settings')",
         )
         .unwrap();
-        assert!(
-            modes.contains("phoenix_kit_ai_endpoints=AccessExclusiveLock"),
-            "{modes}"
-        );
+        assert!(modes.contains("phoenix_kit_ai_endpoints=AccessExclusiveLock"), "{modes}");
         assert!(modes.contains("phoenix_kit_settings=ShareLock"), "{modes}");
     }
 
@@ -958,11 +706,7 @@ mod tests {
             "SELECT format_type(atttypid, atttypmod) || attnotnull::text || (atthasdef)::text FROM pg_attribute
               WHERE attrelid = 'phoenix_kit_ai_endpoints'::regclass AND attname = 'integration_uuid'",
         );
-        assert_eq!(
-            column.as_deref(),
-            Some("uuidfalsefalse"),
-            "nullable, no default"
-        );
+        assert_eq!(column.as_deref(), Some("uuidfalsefalse"), "nullable, no default");
         assert_eq!(
             one::<i64>("SELECT count(*) FROM pg_constraint WHERE conrelid = 'phoenix_kit_ai_endpoints'::regclass AND contype = 'f'"),
             Some(0),
@@ -974,48 +718,16 @@ mod tests {
     fn ties_and_unusable_timestamps_go_to_the_smallest_uuid_after_parseable_ones() {
         fixture(S, 106);
         // All NULL: the smallest uuid wins.
-        let a = at_uuid(
-            "integration:p:a",
-            "01900000-0000-7000-8000-00000000000b",
-            "{}",
-        );
-        let _b = at_uuid(
-            "integration:p:b",
-            "01900000-0000-7000-8000-00000000000c",
-            r#"{"last_validated_at":null}"#,
-        );
+        let a = at_uuid("integration:p:a", "01900000-0000-7000-8000-00000000000b", "{}");
+        let _b = at_uuid("integration:p:b", "01900000-0000-7000-8000-00000000000c", r#"{"last_validated_at":null}"#);
         // Unparseable, empty, non-string: rank after any parseable value, even an old one.
-        at_uuid(
-            "integration:q:garbage",
-            "01900000-0000-7000-8000-000000000001",
-            r#"{"last_validated_at":"yesterday"}"#,
-        );
-        at_uuid(
-            "integration:q:empty",
-            "01900000-0000-7000-8000-000000000002",
-            r#"{"last_validated_at":""}"#,
-        );
-        at_uuid(
-            "integration:q:number",
-            "01900000-0000-7000-8000-000000000003",
-            r#"{"last_validated_at":1777777777}"#,
-        );
-        let old = at_uuid(
-            "integration:q:old",
-            "01900000-0000-7000-8000-000000000009",
-            r#"{"last_validated_at":"2001-01-01T00:00:00Z"}"#,
-        );
+        at_uuid("integration:q:garbage", "01900000-0000-7000-8000-000000000001", r#"{"last_validated_at":"yesterday"}"#);
+        at_uuid("integration:q:empty", "01900000-0000-7000-8000-000000000002", r#"{"last_validated_at":""}"#);
+        at_uuid("integration:q:number", "01900000-0000-7000-8000-000000000003", r#"{"last_validated_at":1777777777}"#);
+        let old = at_uuid("integration:q:old", "01900000-0000-7000-8000-000000000009", r#"{"last_validated_at":"2001-01-01T00:00:00Z"}"#);
         // Same instant in two offsets: a tie, so the smaller uuid.
-        let t1 = at_uuid(
-            "integration:r:x",
-            "01900000-0000-7000-8000-000000000020",
-            r#"{"last_validated_at":"2026-04-30T12:00:00+02:00"}"#,
-        );
-        at_uuid(
-            "integration:r:y",
-            "01900000-0000-7000-8000-000000000021",
-            r#"{"last_validated_at":"2026-04-30T10:00:00Z"}"#,
-        );
+        let t1 = at_uuid("integration:r:x", "01900000-0000-7000-8000-000000000020", r#"{"last_validated_at":"2026-04-30T12:00:00+02:00"}"#);
+        at_uuid("integration:r:y", "01900000-0000-7000-8000-000000000021", r#"{"last_validated_at":"2026-04-30T10:00:00Z"}"#);
         let (p, q, r) = (endpoint("P", "p"), endpoint("Q", "q"), endpoint("R", "r"));
         up();
         assert_eq!(pin(p), Some(a));
@@ -1027,19 +739,10 @@ mod tests {
     fn only_unpinned_rows_are_touched_and_rerun_is_safe() {
         fixture(S, 107);
         let row = setting(S, "integration:openrouter:work", None, Some("integrations"));
-        let other = setting(
-            S,
-            "integration:openrouter:other",
-            None,
-            Some("integrations"),
-        );
+        let other = setting(S, "integration:openrouter:other", None, Some("integrations"));
         let chosen = endpoint("Chosen", "openrouter");
         let fresh = endpoint("Fresh", "openrouter:work");
-        Spi::run_with_args(
-            "UPDATE phoenix_kit_ai_endpoints SET integration_uuid = $1 WHERE uuid = $2",
-            &[other.into(), chosen.into()],
-        )
-        .unwrap();
+        Spi::run_with_args("UPDATE phoenix_kit_ai_endpoints SET integration_uuid = $1 WHERE uuid = $2", &[other.into(), chosen.into()]).unwrap();
         let stamp = one::<String>("SELECT string_agg(updated_at::text || provider, ',' ORDER BY uuid) FROM phoenix_kit_ai_endpoints");
         let r = up();
         assert_eq!(r["column_added"], false);
@@ -1049,13 +752,7 @@ mod tests {
         assert_eq!(one::<String>("SELECT string_agg(updated_at::text || provider, ',' ORDER BY uuid) FROM phoenix_kit_ai_endpoints"), stamp);
         let fp = fingerprint(S);
         let again = up();
-        assert_eq!(
-            (
-                again["pinned_exact"].as_i64(),
-                again["pinned_latest_validated"].as_i64()
-            ),
-            (Some(0), Some(0))
-        );
+        assert_eq!((again["pinned_exact"].as_i64(), again["pinned_latest_validated"].as_i64()), (Some(0), Some(0)));
         assert_eq!(fingerprint(S), fp);
     }
 
@@ -1074,10 +771,7 @@ mod tests {
         for u in [a1, a2, a3, b1, b2] {
             assert!(detail.contains(&u.to_string()), "{detail}");
         }
-        assert!(
-            detail.contains("'chat'") && detail.contains("'images'") && !detail.contains("Unique"),
-            "{detail}"
-        );
+        assert!(detail.contains("'chat'") && detail.contains("'images'") && !detail.contains("Unique"), "{detail}");
         assert!(f.hint.unwrap().contains("pk_migrate_v107_up"));
     }
 
@@ -1089,16 +783,10 @@ mod tests {
         Spi::run("ALTER TABLE phoenix_kit_ai_endpoints ALTER COLUMN name DROP NOT NULL").unwrap();
         let a = endpoint("A", "openrouter");
         let b = endpoint("B", "openrouter");
-        Spi::run(&format!(
-            "UPDATE phoenix_kit_ai_endpoints SET name = NULL WHERE uuid IN ('{a}', '{b}')"
-        ))
-        .unwrap();
+        Spi::run(&format!("UPDATE phoenix_kit_ai_endpoints SET name = NULL WHERE uuid IN ('{a}', '{b}')")).unwrap();
         let status = report("SELECT pk_migration_status()");
         assert_eq!(status["migrations"]["v107_up"]["can_run"], true, "{status}");
-        let blocked = Spi::get_one::<i64>(
-            "SELECT count(*) FROM pk_migration_plan('v107_up') WHERE action = 'blocked'",
-        )
-        .unwrap();
+        let blocked = Spi::get_one::<i64>("SELECT count(*) FROM pk_migration_plan('v107_up') WHERE action = 'blocked'").unwrap();
         assert_eq!(blocked, Some(0));
         assert_eq!(up()["version_after"], 107);
     }
@@ -1117,11 +805,7 @@ mod tests {
         }
         fixture(S, 106);
         Spi::run("CREATE UNIQUE INDEX phoenix_kit_ai_endpoints_name_index ON phoenix_kit_ai_endpoints (lower(name::text))").unwrap();
-        assert_eq!(
-            up()["indexes_created"],
-            json!(["phoenix_kit_ai_endpoints_integration_uuid_index"]),
-            "the right shape is kept"
-        );
+        assert_eq!(up()["indexes_created"], json!(["phoenix_kit_ai_endpoints_integration_uuid_index"]), "the right shape is kept");
     }
 
     #[pg_test]
@@ -1137,17 +821,11 @@ mod tests {
     #[pg_test]
     fn down_refuses_while_other_objects_depend_on_the_column() {
         fixture(S, 107);
-        Spi::run(
-            "CREATE VIEW pinned AS SELECT name, integration_uuid FROM phoenix_kit_ai_endpoints",
-        )
-        .unwrap();
+        Spi::run("CREATE VIEW pinned AS SELECT name, integration_uuid FROM phoenix_kit_ai_endpoints").unwrap();
         let f = fails_unchanged(S, "SELECT pk_migrate_v107_down()", "2BP01");
         assert_eq!(f.detail.as_deref(), Some("view public.pinned"));
         let status = report("SELECT pk_migration_status()");
-        assert_eq!(
-            status["migrations"]["v107_down"]["blockers"][0]["sqlstate"],
-            "2BP01"
-        );
+        assert_eq!(status["migrations"]["v107_down"]["blockers"][0]["sqlstate"], "2BP01");
     }
 
     #[pg_test]
@@ -1160,21 +838,16 @@ mod tests {
         up();
         let r = report("SELECT pk_migrate_v107_down()");
         assert_eq!(r["pins_discarded"], 2);
-        assert_eq!(
-            r["dropped"],
-            json!([
-                "phoenix_kit_ai_endpoints_name_index",
-                "phoenix_kit_ai_endpoints_integration_uuid_index",
-                "integration_uuid"
-            ])
-        );
+        assert_eq!(r["dropped"], json!(["phoenix_kit_ai_endpoints_name_index", "phoenix_kit_ai_endpoints_integration_uuid_index", "integration_uuid"]));
         assert_eq!(version(S).as_deref(), Some("106"));
-        assert_eq!(one::<i64>("SELECT count(*) FROM pg_attribute WHERE attrelid = 'phoenix_kit_ai_endpoints'::regclass AND attname = 'integration_uuid' AND NOT attisdropped"), Some(0));
-        let again = report("SELECT pk_migrate_v107_down()");
         assert_eq!(
-            (again["pins_discarded"].as_i64(), again["dropped"].clone()),
-            (Some(0), json!([]))
+            one::<i64>(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'phoenix_kit_ai_endpoints'::regclass AND attname = 'integration_uuid' AND NOT attisdropped"
+            ),
+            Some(0)
         );
+        let again = report("SELECT pk_migrate_v107_down()");
+        assert_eq!((again["pins_discarded"].as_i64(), again["dropped"].clone()), (Some(0), json!([])));
         assert_eq!(again["version_after"], 106);
     }
 
@@ -1184,18 +857,11 @@ mod tests {
         let work = setting(S, "integration:openrouter:work", None, Some("integrations"));
         let e = endpoint("Chat", "openrouter:work");
         let refused = attempt("SELECT pk_migrate_v114_up()::text").unwrap_err();
-        assert_eq!(
-            refused.sqlstate, "55000",
-            "V114 before V107 would lose every pin"
-        );
+        assert_eq!(refused.sqlstate, "55000", "V114 before V107 would lose every pin");
         up();
         set_version(S, "113");
         report("SELECT pk_migrate_v114_up()");
-        assert_eq!(
-            pin(e),
-            Some(work),
-            "V114 keeps uuids, so the pins stay valid"
-        );
+        assert_eq!(pin(e), Some(work), "V114 keeps uuids, so the pins stay valid");
         assert_eq!(setting_row(S, work)["key"], json!(work.to_string()));
         report("SELECT pk_migrate_v114_down()");
         assert_eq!(setting_row(S, work)["key"], "integration:openrouter:work");
@@ -1211,20 +877,12 @@ mod tests {
         endpoint("A", "openrouter");
         endpoint("B", "gone:x");
         let strip = |mut r: serde_json::Value| {
-            r.as_object_mut()
-                .unwrap()
-                .retain(|k, _| k != "dry_run" && k != "elapsed_ms");
+            r.as_object_mut().unwrap().retain(|k, _| k != "dry_run" && k != "elapsed_ms");
             r
         };
         for (call, dry) in [
-            (
-                "SELECT pk_migrate_v107_up()",
-                "SELECT pk_migrate_v107_up(dry_run => true)",
-            ),
-            (
-                "SELECT pk_migrate_v107_down()",
-                "SELECT pk_migrate_v107_down(dry_run => true)",
-            ),
+            ("SELECT pk_migrate_v107_up()", "SELECT pk_migrate_v107_up(dry_run => true)"),
+            ("SELECT pk_migrate_v107_down()", "SELECT pk_migrate_v107_down(dry_run => true)"),
         ] {
             let fp = fingerprint(S);
             let d = report(dry);

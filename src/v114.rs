@@ -16,10 +16,7 @@ use phoenix_kit_mig_core::{detail_lines, SuffixedRow, V114DownOutcome, V114UpOut
 
 // SHARE ROW EXCLUSIVE: readers go on, writers wait, so no row escapes the rewrite.
 const LOCKS: &[(Table, &str)] = &[(Table::Settings, "SHARE ROW EXCLUSIVE")];
-const PRIVILEGES: &[(Table, &[Privilege])] = &[
-    (Table::Settings, &[Privilege::Select, Privilege::Update]),
-    (Table::Kit, &[Privilege::Owner]),
-];
+const PRIVILEGES: &[(Table, &[Privilege])] = &[(Table::Settings, &[Privilege::Select, Privilege::Update]), (Table::Kit, &[Privilege::Owner])];
 
 // Keys are matched by LIKE, equality and grouping. No foreign key may reach a column a
 // migration rewrites (its ON UPDATE action would change or fail on another table): key and
@@ -54,22 +51,13 @@ pub fn down_plan_sql(t: &Target) -> Sql {
 
 /// Integration rows that share a uuid: V114 would give them the same key, and the verify step
 /// could not tell them apart. Skipped when an immediate unique index on uuid rules them out.
-fn duplicate_uuids(
-    t: &Target,
-    rows: &'static str,
-    label: &'static str,
-    migration: &str,
-) -> Option<MigError> {
+fn duplicate_uuids(t: &Target, rows: &'static str, label: &'static str, migration: &str) -> Option<MigError> {
     if t.has_immediate_unique_index(Table::Settings, "uuid") {
         return None;
     }
     let sql = t.render(
         template!("duplicate_uuids"),
-        &[
-            (Hole::Table, Fill::Relation(Table::Settings)),
-            (Hole::Where, Fill::Fragment(rows)),
-            (Hole::Label, Fill::Fragment(label)),
-        ],
+        &[(Hole::Table, Fill::Relation(Table::Settings)), (Hole::Where, Fill::Fragment(rows)), (Hole::Label, Fill::Fragment(label))],
     );
     let (groups, lines) = Spi::connect(|c| {
         let table = c.select(sql.as_str(), None, &[])?.first();
@@ -78,12 +66,9 @@ fn duplicate_uuids(
     })
     .expect("duplicate uuids");
     (groups > 0).then(|| {
-        MigError::new(
-            Code::ERRCODE_UNIQUE_VIOLATION,
-            format!("{groups} uuid(s) are shared by several integration rows of {}", t.qualified(Table::Settings)),
-        )
-        .detail(detail_lines(&lines, groups as usize))
-        .hint(format!("Give each row its own uuid (the primary key of the table is missing or deferrable), then run {migration} again."))
+        MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} uuid(s) are shared by several integration rows of {}", t.qualified(Table::Settings)))
+            .detail(detail_lines(&lines, groups as usize))
+            .hint(format!("Give each row its own uuid (the primary key of the table is missing or deferrable), then run {migration} again."))
     })
 }
 
@@ -100,18 +85,10 @@ pub struct UpPlan {
 impl Migration for Up {
     const SPEC: Spec = Spec {
         name: "v114_up",
-        rule: VersionRule {
-            version: 114,
-            direction: Direction::Up,
-        },
+        rule: VersionRule { version: 114, direction: Direction::Up },
         locks: LOCKS,
         privileges: PRIVILEGES,
-        uses: &[TableUse {
-            table: Table::Settings,
-            writes: UP_REWRITES,
-            matches: MATCHES,
-            no_foreign_keys: UP_REWRITES,
-        }],
+        uses: &[TableUse { table: Table::Settings, writes: UP_REWRITES, matches: MATCHES, no_foreign_keys: UP_REWRITES }],
         ddl_tags: &["COMMENT", "CREATE TABLE AS", "DROP TABLE"],
     };
     /// What its migration script reads and writes (`pk_migration_script`, §13).
@@ -128,10 +105,7 @@ impl Migration for Up {
     type Outcome = V114UpOutcome;
 
     fn plan(t: &Target) -> UpPlan {
-        let sql = t.render(
-            template!("v114_up_preflight"),
-            &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))],
-        );
+        let sql = t.render(template!("v114_up_preflight"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
         let key_max = t.column_max_chars(Table::Settings, "key");
         let module_max = t.column_max_chars(Table::Settings, "module");
         let settings = t.qualified(Table::Settings);
@@ -224,21 +198,12 @@ impl Migration for Up {
             })
         })
         .expect("V114 up pre-flight");
-        if let Some(e) = duplicate_uuids(
-            t,
-            "s.key LIKE 'integration:%'",
-            "s.key::text",
-            "pk_migrate_v114_up",
-        ) {
+        if let Some(e) = duplicate_uuids(t, "s.key LIKE 'integration:%'", "s.key::text", "pk_migrate_v114_up") {
             plan.blockers.push(e);
         }
         plan.staged = t.runs_user_code_on_update(Table::Settings);
         if plan.staged {
-            plan.blockers.extend(runner::staging_blockers(
-                t,
-                Table::Settings,
-                Self::SPEC.name,
-            ));
+            plan.blockers.extend(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
         }
         plan
     }
@@ -252,10 +217,7 @@ impl Migration for Up {
     }
 
     fn preview_sql(t: &Target, _plan: &UpPlan) -> Sql {
-        t.render(
-            template!("v114_up_preview"),
-            &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))],
-        )
+        t.render(template!("v114_up_preview"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))])
     }
 
     fn row_blockers(plan: &UpPlan) -> usize {
@@ -264,36 +226,20 @@ impl Migration for Up {
 
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
         let settings = t.qualified(Table::Settings);
-        pgrx::notice!(
-            "phoenix_kit_mig: v114_up: checked {} integration row(s) in {settings}",
-            plan.counts.rows_rewritten
-        );
+        pgrx::notice!("phoenix_kit_mig: v114_up: checked {} integration row(s) in {settings}", plan.counts.rows_rewritten);
         if plan.staged {
-            let stage = t.render(
-                template!("v114_up_stage"),
-                &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))],
-            );
+            let stage = t.render(template!("v114_up_stage"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
             let staged = runner::Staged {
                 table: Table::Settings,
                 stage: &stage,
                 apply: &t.render(template!("v114_up_apply_staged"), &[]),
-                writes: &[
-                    ("key", "new_key"),
-                    ("module", "new_module"),
-                    ("value_json", "new_value_json"),
-                ],
+                writes: &[("key", "new_key"), ("module", "new_module"), ("value_json", "new_value_json")],
                 label: "pg_catalog.format('uuid %s, key %s', p.uuid, p.old_key)",
             };
             let planned = staged
                 .run(&Self::SPEC, t, || {
                     Spi::connect(|c| {
-                        let table = c
-                            .select(
-                                t.render(template!("v114_up_verify_staged"), &[]).as_str(),
-                                None,
-                                &[],
-                            )?
-                            .first();
+                        let table = c.select(t.render(template!("v114_up_verify_staged"), &[]).as_str(), None, &[])?.first();
                         Ok::<_, pgrx::spi::Error>(Row(&table).count("planned"))
                     })
                     .or_raise()
@@ -301,58 +247,25 @@ impl Migration for Up {
                 .or_raise();
             return (planned, 0, Vec::new());
         }
-        let rewritten = Spi::connect_mut(|c| {
-            Ok::<_, pgrx::spi::Error>(
-                c.update(
-                    t.render(template!("v114_up_apply"), &[]).as_str(),
-                    None,
-                    &[],
-                )?
-                .len() as i64,
-            )
-        })
-        .expect("V114 up rewrite");
+        let rewritten = Spi::connect_mut(|c| Ok::<_, pgrx::spi::Error>(c.update(t.render(template!("v114_up_apply"), &[]).as_str(), None, &[])?.len() as i64))
+            .expect("V114 up rewrite");
         (rewritten, 0, Vec::new())
     }
 
-    fn verify(
-        t: &Target,
-        plan: &UpPlan,
-        (rewritten, wrong, wrong_rows): Self::Applied,
-    ) -> Result<V114UpOutcome, MigError> {
+    fn verify(t: &Target, plan: &UpPlan, (rewritten, wrong, wrong_rows): Self::Applied) -> Result<V114UpOutcome, MigError> {
         if wrong > 0 {
-            return Err(runner::not_as_planned(
-                &Self::SPEC,
-                t,
-                Table::Settings,
-                wrong,
-                &wrong_rows,
-                "(key, module, provider or name)",
-            ));
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, wrong, &wrong_rows, "(key, module, provider or name)"));
         }
         // No composite key left: a range scan of the key index reads the table itself. It also
         // finds a row that a trigger kept from being rewritten.
         let (left_over, lines) = Spi::connect(|c| {
-            let table = c
-                .select(
-                    t.render(template!("v114_up_leftover"), &[]).as_str(),
-                    None,
-                    &[],
-                )?
-                .first();
+            let table = c.select(t.render(template!("v114_up_leftover"), &[]).as_str(), None, &[])?.first();
             let row = Row(&table);
             Ok::<_, pgrx::spi::Error>((row.count("left_over"), row.lines("left_over_rows")))
         })
         .expect("V114 up verify");
         if left_over > 0 {
-            return Err(runner::not_as_planned(
-                &Self::SPEC,
-                t,
-                Table::Settings,
-                left_over,
-                &lines,
-                "(an integration key is left in the composite shape)",
-            ));
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, left_over, &lines, "(an integration key is left in the composite shape)"));
         }
         if rewritten != plan.counts.rows_rewritten {
             return Err(runner::not_as_planned(
@@ -360,10 +273,7 @@ impl Migration for Up {
                 t,
                 Table::Settings,
                 (plan.counts.rows_rewritten - rewritten).abs(),
-                &[format!(
-                    "{} row(s) planned, {rewritten} rewritten",
-                    plan.counts.rows_rewritten
-                )],
+                &[format!("{} row(s) planned, {rewritten} rewritten", plan.counts.rows_rewritten)],
                 "(the number of rows rewritten differs from the plan)",
             ));
         }
@@ -393,26 +303,16 @@ pub struct DownPlan {
 impl Migration for Down {
     const SPEC: Spec = Spec {
         name: "v114_down",
-        rule: VersionRule {
-            version: 114,
-            direction: Direction::Down,
-        },
+        rule: VersionRule { version: 114, direction: Direction::Down },
         locks: LOCKS,
         privileges: PRIVILEGES,
-        uses: &[TableUse {
-            table: Table::Settings,
-            writes: &["key"],
-            matches: MATCHES,
-            no_foreign_keys: DOWN_REWRITES,
-        }],
+        uses: &[TableUse { table: Table::Settings, writes: &["key"], matches: MATCHES, no_foreign_keys: DOWN_REWRITES }],
         ddl_tags: &["COMMENT", "CREATE TABLE AS", "DROP TABLE"],
     };
     /// What its migration script reads and writes (`pk_migration_script`, §13).
     const SCRIPT: Part = Part {
         sections: || sections!("script_v114_down"),
-        settings_where: Some(
-            "s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)",
-        ),
+        settings_where: Some("s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)"),
         settings_label: "s.date_added",
         reads_endpoints: false,
         written: Table::Settings,
@@ -423,10 +323,7 @@ impl Migration for Down {
     type Outcome = V114DownOutcome;
 
     fn plan(t: &Target) -> DownPlan {
-        let sql = t.render(
-            template!("v114_down_preflight"),
-            &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))],
-        );
+        let sql = t.render(template!("v114_down_preflight"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
         let key_max = t.column_max_chars(Table::Settings, "key");
         let settings = t.qualified(Table::Settings);
         let mut plan = Spi::connect(|c| {
@@ -478,21 +375,12 @@ impl Migration for Down {
             Ok::<_, pgrx::spi::Error>(DownPlan { rows: row.count("rows"), blockers, row_blockers, key_max, staged: false })
         })
         .expect("V114 down pre-flight");
-        if let Some(e) = duplicate_uuids(
-            t,
-            "s.module = 'integrations' AND s.key = s.uuid::text",
-            "s.key::text",
-            "pk_migrate_v114_down",
-        ) {
+        if let Some(e) = duplicate_uuids(t, "s.module = 'integrations' AND s.key = s.uuid::text", "s.key::text", "pk_migrate_v114_down") {
             plan.blockers.push(e);
         }
         plan.staged = t.runs_user_code_on_update(Table::Settings);
         if plan.staged {
-            plan.blockers.extend(runner::staging_blockers(
-                t,
-                Table::Settings,
-                Self::SPEC.name,
-            ));
+            plan.blockers.extend(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
         }
         plan
     }
@@ -508,13 +396,7 @@ impl Migration for Down {
     fn preview_sql(t: &Target, plan: &DownPlan) -> Sql {
         // The preview runs without parameters: the key limit travels as a literal.
         let key_max = plan.key_max.map(|n| n.to_string());
-        t.render(
-            template!("v114_down_preview"),
-            &[
-                (Hole::Plan, Fill::Statement(&down_plan_sql(t))),
-                (Hole::KeyMax, Fill::Literal(key_max.as_deref())),
-            ],
-        )
+        t.render(template!("v114_down_preview"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::KeyMax, Fill::Literal(key_max.as_deref()))])
     }
 
     fn row_blockers(plan: &DownPlan) -> usize {
@@ -527,22 +409,12 @@ impl Migration for Down {
                 let table = c.update(sql.as_str(), None, &[])?.first();
                 let row = Row(&table);
                 let suffixed: Vec<SuffixedRow> = row.json("suffixed");
-                Ok::<_, pgrx::spi::Error>((
-                    V114DownOutcome {
-                        rows_rewritten: row.count("rewritten"),
-                        suffixed,
-                    },
-                    row.count("wrong"),
-                    row.lines("wrong_rows"),
-                ))
+                Ok::<_, pgrx::spi::Error>((V114DownOutcome { rows_rewritten: row.count("rewritten"), suffixed }, row.count("wrong"), row.lines("wrong_rows")))
             })
             .expect("V114 down rewrite")
         };
         if plan.staged {
-            let stage = t.render(
-                template!("v114_down_stage"),
-                &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))],
-            );
+            let stage = t.render(template!("v114_down_stage"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
             let staged = runner::Staged {
                 table: Table::Settings,
                 stage: &stage,
@@ -550,39 +422,19 @@ impl Migration for Down {
                 writes: &[("key", "new_key")],
                 label: "pg_catalog.format('uuid %s', p.uuid)",
             };
-            return staged
-                .run(&Self::SPEC, t, || {
-                    read(t.render(template!("v114_down_verify_staged"), &[]))
-                })
-                .or_raise();
+            return staged.run(&Self::SPEC, t, || read(t.render(template!("v114_down_verify_staged"), &[]))).or_raise();
         }
         // A nested loop of TID lookups is what this statement needs; the function's own
         // enable_nestloop = off (and this change) end with the call.
-        Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'on', true)")
-            .expect("set_config");
-        let applied = read(t.render(
-            template!("v114_down_apply"),
-            &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))],
-        ));
-        Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)")
-            .expect("set_config");
+        Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'on', true)").expect("set_config");
+        let applied = read(t.render(template!("v114_down_apply"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]));
+        Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)").expect("set_config");
         applied
     }
 
-    fn verify(
-        t: &Target,
-        plan: &DownPlan,
-        (outcome, wrong, wrong_rows): Self::Applied,
-    ) -> Result<V114DownOutcome, MigError> {
+    fn verify(t: &Target, plan: &DownPlan, (outcome, wrong, wrong_rows): Self::Applied) -> Result<V114DownOutcome, MigError> {
         if wrong > 0 {
-            return Err(runner::not_as_planned(
-                &Self::SPEC,
-                t,
-                Table::Settings,
-                wrong,
-                &wrong_rows,
-                "(key)",
-            ));
+            return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, wrong, &wrong_rows, "(key)"));
         }
         if outcome.rows_rewritten != plan.rows {
             return Err(runner::not_as_planned(
@@ -590,35 +442,19 @@ impl Migration for Down {
                 t,
                 Table::Settings,
                 (plan.rows - outcome.rows_rewritten).abs(),
-                &[format!(
-                    "{} row(s) planned, {} rewritten",
-                    plan.rows, outcome.rows_rewritten
-                )],
+                &[format!("{} row(s) planned, {} rewritten", plan.rows, outcome.rows_rewritten)],
                 "(the number of rows rewritten differs from the plan)",
             ));
         }
         if plan.staged {
             let (left_over, lines) = Spi::connect(|c| {
-                let table = c
-                    .select(
-                        t.render(template!("v114_down_leftover"), &[]).as_str(),
-                        None,
-                        &[],
-                    )?
-                    .first();
+                let table = c.select(t.render(template!("v114_down_leftover"), &[]).as_str(), None, &[])?.first();
                 let row = Row(&table);
                 Ok::<_, pgrx::spi::Error>((row.count("left_over"), row.lines("left_over_rows")))
             })
             .expect("V114 down verify");
             if left_over > 0 {
-                return Err(runner::not_as_planned(
-                    &Self::SPEC,
-                    t,
-                    Table::Settings,
-                    left_over,
-                    &lines,
-                    "(a uuid-keyed integration row is left)",
-                ));
+                return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, left_over, &lines, "(a uuid-keyed integration row is left)"));
             }
         }
         pgrx::notice!(
@@ -645,61 +481,20 @@ mod tests {
     }
 
     fn counts(r: &serde_json::Value, fields: &[&str]) -> Vec<i64> {
-        fields
-            .iter()
-            .map(|f| {
-                r[f].as_i64()
-                    .unwrap_or_else(|| panic!("{f} missing in {r}"))
-            })
-            .collect()
+        fields.iter().map(|f| r[f].as_i64().unwrap_or_else(|| panic!("{f} missing in {r}"))).collect()
     }
 
     #[pg_test]
     fn up_rewrites_keys_and_fills_provider_and_name() {
         fixture(S, 113);
-        let named = setting(
-            S,
-            "integration:openrouter:work",
-            Some(r#"{"status":"connected","api_key":"enc:v1:x"}"#),
-            Some("integrations"),
-        );
-        let legacy = setting(
-            S,
-            "integration:google",
-            Some(r#"{"provider":"google"}"#),
-            None,
-        );
+        let named = setting(S, "integration:openrouter:work", Some(r#"{"status":"connected","api_key":"enc:v1:x"}"#), Some("integrations"));
+        let legacy = setting(S, "integration:google", Some(r#"{"provider":"google"}"#), None);
         let colons = setting(S, "integration:openrouter:team:eu", None, Some("other"));
-        let empty_name = setting(
-            S,
-            "integration:telegram:",
-            Some("null"),
-            Some("integrations"),
-        );
-        let display = setting(
-            S,
-            "integration:openai:default",
-            Some(r#"{"provider":"Custom","name":"Display Name"}"#),
-            Some("integrations"),
-        );
-        let json_empty = setting(
-            S,
-            "integration:slack:ops",
-            Some(r#"{"provider":"","name":null}"#),
-            Some("integrations"),
-        );
-        let composite = setting(
-            S,
-            "integration:openrouter:primary",
-            Some(r#"{"provider":"openrouter:primary","name":"primary"}"#),
-            Some("integrations"),
-        );
-        let malformed_ok = setting(
-            S,
-            "integration::x",
-            Some(r#"{"provider":"stripe"}"#),
-            Some("integrations"),
-        );
+        let empty_name = setting(S, "integration:telegram:", Some("null"), Some("integrations"));
+        let display = setting(S, "integration:openai:default", Some(r#"{"provider":"Custom","name":"Display Name"}"#), Some("integrations"));
+        let json_empty = setting(S, "integration:slack:ops", Some(r#"{"provider":"","name":null}"#), Some("integrations"));
+        let composite = setting(S, "integration:openrouter:primary", Some(r#"{"provider":"openrouter:primary","name":"primary"}"#), Some("integrations"));
+        let malformed_ok = setting(S, "integration::x", Some(r#"{"provider":"stripe"}"#), Some("integrations"));
         let plain = setting(S, "site_name", Some(r#"{"v":1}"#), Some("system"));
         let not_prefix = setting(S, "Integration:google:x", None, Some("system"));
         let before_named = setting_row(S, named);
@@ -707,23 +502,11 @@ mod tests {
         let r = up();
         assert_eq!(r["migration"], "v114_up");
         assert_eq!(r["schema"], S);
-        assert_eq!(
-            (r["version_before"].as_i64(), r["version_after"].as_i64()),
-            (Some(113), Some(114))
-        );
+        assert_eq!((r["version_before"].as_i64(), r["version_after"].as_i64()), (Some(113), Some(114)));
         assert_eq!(r["dry_run"], false);
         assert!(r["elapsed_ms"].as_f64().is_some());
         assert_eq!(
-            counts(
-                &r,
-                &[
-                    "rows_rewritten",
-                    "provider_filled",
-                    "provider_repaired",
-                    "name_filled",
-                    "module_set"
-                ]
-            ),
+            counts(&r, &["rows_rewritten", "provider_filled", "provider_repaired", "name_filled", "module_set"]),
             // filled: named, colons, empty_name, json_empty; repaired: composite;
             // name filled: named, legacy, colons, empty_name, json_empty, malformed_ok; module: legacy, colons
             vec![8, 4, 1, 6, 2]
@@ -733,69 +516,32 @@ mod tests {
         let row = |u| setting_row(S, u);
         let pn = |u| {
             let r = row(u);
-            (
-                r["value_json"]["provider"].clone(),
-                r["value_json"]["name"].clone(),
-            )
+            (r["value_json"]["provider"].clone(), r["value_json"]["name"].clone())
         };
         assert_eq!(pn(named), (json!("openrouter"), json!("work")));
         assert_eq!(pn(legacy), (json!("google"), json!("default")));
-        assert_eq!(
-            pn(colons),
-            (json!("openrouter"), json!("team:eu")),
-            "names with ':' are kept whole"
-        );
+        assert_eq!(pn(colons), (json!("openrouter"), json!("team:eu")), "names with ':' are kept whole");
         assert_eq!(pn(empty_name), (json!("telegram"), json!("default")));
-        assert_eq!(
-            pn(display),
-            (json!("Custom"), json!("Display Name")),
-            "non-empty JSON values win"
-        );
+        assert_eq!(pn(display), (json!("Custom"), json!("Display Name")), "non-empty JSON values win");
         assert_eq!(pn(json_empty), (json!("slack"), json!("ops")));
-        assert_eq!(
-            pn(composite),
-            (json!("openrouter"), json!("primary")),
-            "composite JSON provider repaired"
-        );
+        assert_eq!(pn(composite), (json!("openrouter"), json!("primary")), "composite JSON provider repaired");
         assert_eq!(pn(malformed_ok), (json!("stripe"), json!("x")));
 
         let after_named = row(named);
         assert_eq!(after_named["key"], json!(named.to_string()));
         assert_eq!(after_named["module"], "integrations");
-        assert_eq!(
-            after_named["value_json"]["status"], "connected",
-            "other JSON keys kept"
-        );
+        assert_eq!(after_named["value_json"]["status"], "connected", "other JSON keys kept");
         assert_eq!(after_named["value_json"]["api_key"], "enc:v1:x");
         for column in ["uuid", "value", "date_added", "date_updated"] {
-            assert_eq!(
-                after_named[column], before_named[column],
-                "{column} must not change"
-            );
+            assert_eq!(after_named[column], before_named[column], "{column} must not change");
         }
         assert_eq!(row(legacy)["module"], "integrations");
-        assert_eq!(
-            row(colons)["module"],
-            "integrations",
-            "rows of other modules are rewritten too"
-        );
-        assert_eq!(
-            row(empty_name)["value_json"],
-            json!({"provider": "telegram", "name": "default"}),
-            "JSON null becomes an object"
-        );
-        assert_eq!(
-            row(colons)["value_json"],
-            json!({"provider": "openrouter", "name": "team:eu"}),
-            "SQL NULL becomes an object"
-        );
+        assert_eq!(row(colons)["module"], "integrations", "rows of other modules are rewritten too");
+        assert_eq!(row(empty_name)["value_json"], json!({"provider": "telegram", "name": "default"}), "JSON null becomes an object");
+        assert_eq!(row(colons)["value_json"], json!({"provider": "openrouter", "name": "team:eu"}), "SQL NULL becomes an object");
         assert_eq!(row(plain)["key"], "site_name");
         assert_eq!(row(plain)["value_json"], json!({"v": 1}));
-        assert_eq!(
-            row(not_prefix)["key"],
-            "Integration:google:x",
-            "the prefix is case-sensitive"
-        );
+        assert_eq!(row(not_prefix)["key"], "Integration:google:x", "the prefix is case-sensitive");
         assert_eq!(row(not_prefix)["module"], "system");
     }
 
@@ -806,31 +552,9 @@ mod tests {
         up();
         let fp = fingerprint(S);
         let again = up();
-        assert_eq!(
-            counts(
-                &again,
-                &[
-                    "rows_rewritten",
-                    "provider_filled",
-                    "provider_repaired",
-                    "name_filled",
-                    "module_set"
-                ]
-            ),
-            vec![0; 5]
-        );
-        assert_eq!(
-            (
-                again["version_before"].as_i64(),
-                again["version_after"].as_i64()
-            ),
-            (Some(114), Some(114))
-        );
-        assert_eq!(
-            fingerprint(S),
-            fp,
-            "a run with nothing to do changes nothing"
-        );
+        assert_eq!(counts(&again, &["rows_rewritten", "provider_filled", "provider_repaired", "name_filled", "module_set"]), vec![0; 5]);
+        assert_eq!((again["version_before"].as_i64(), again["version_after"].as_i64()), (Some(114), Some(114)));
+        assert_eq!(fingerprint(S), fp, "a run with nothing to do changes nothing");
         // An old application node wrote another composite key after the migration.
         let late = setting(S, "integration:google:late", None, Some("integrations"));
         assert_eq!(up()["rows_rewritten"], 1);
@@ -841,20 +565,11 @@ mod tests {
     fn up_refuses_non_object_value_json_listing_every_row() {
         fixture(S, 113);
         for (i, value) in [r#"["a"]"#, r#""text""#, "5", "true"].iter().enumerate() {
-            setting(
-                S,
-                &format!("integration:p{i}:n"),
-                Some(value),
-                Some("integrations"),
-            );
+            setting(S, &format!("integration:p{i}:n"), Some(value), Some("integrations"));
         }
         setting(S, "integration:ok:n", Some("{}"), Some("integrations"));
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
-        assert!(
-            f.message.contains("\"public\".phoenix_kit_settings")
-                || f.message.contains("public.phoenix_kit_settings"),
-            "{f:?}"
-        );
+        assert!(f.message.contains("\"public\".phoenix_kit_settings") || f.message.contains("public.phoenix_kit_settings"), "{f:?}");
         let detail = f.detail.unwrap();
         for i in 0..4 {
             assert!(detail.contains(&format!("integration:p{i}:n")), "{detail}");
@@ -865,12 +580,7 @@ mod tests {
 
     #[pg_test]
     fn up_refuses_non_string_provider_or_name() {
-        for value in [
-            r#"{"provider":5}"#,
-            r#"{"name":{"a":1}}"#,
-            r#"{"provider":["x"]}"#,
-            r#"{"name":false}"#,
-        ] {
+        for value in [r#"{"provider":5}"#, r#"{"name":{"a":1}}"#, r#"{"provider":["x"]}"#, r#"{"name":false}"#] {
             fixture(S, 113);
             setting(S, "integration:google:x", Some(value), Some("integrations"));
             let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
@@ -892,12 +602,7 @@ mod tests {
     #[pg_test]
     fn up_refuses_a_composite_copy_that_would_repair_to_an_empty_provider() {
         fixture(S, 113);
-        setting(
-            S,
-            "integration::y",
-            Some(r#"{"provider":":y"}"#),
-            Some("integrations"),
-        );
+        setting(S, "integration::y", Some(r#"{"provider":":y"}"#), Some("integrations"));
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
         assert!(f.detail.unwrap().contains("integration::y"));
     }
@@ -909,35 +614,19 @@ mod tests {
         let holder = setting(S, &row.to_string(), None, Some("system"));
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "23505");
         let detail = f.detail.unwrap();
-        assert!(
-            detail.contains(&row.to_string()) && detail.contains(&holder.to_string()),
-            "{detail}"
-        );
+        assert!(detail.contains(&row.to_string()) && detail.contains(&holder.to_string()), "{detail}");
     }
 
     #[pg_test]
     fn detail_lists_fifty_rows_then_a_count() {
         fixture(S, 113);
         for i in 0..57 {
-            setting(
-                S,
-                &format!("integration:p:{i:03}"),
-                Some("[]"),
-                Some("integrations"),
-            );
+            setting(S, &format!("integration:p:{i:03}"), Some("[]"), Some("integrations"));
         }
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_up()", "22023");
-        assert!(
-            f.message.starts_with("value_json of 57 integration row(s)"),
-            "{}",
-            f.message
-        );
+        assert!(f.message.starts_with("value_json of 57 integration row(s)"), "{}", f.message);
         let detail = f.detail.unwrap();
-        assert_eq!(
-            detail.lines().filter(|l| l.starts_with("uuid ")).count(),
-            50,
-            "{detail}"
-        );
+        assert_eq!(detail.lines().filter(|l| l.starts_with("uuid ")).count(), 50, "{detail}");
         assert!(detail.contains("integration:p:049") && !detail.contains("integration:p:050"));
         assert!(detail.trim_end().ends_with("and 7 more"), "{detail}");
     }
@@ -979,11 +668,7 @@ mod tests {
         let rows: Vec<pgrx::Uuid> = Vec::new();
         let _ = rows;
         let fix_key = |u: pgrx::Uuid| {
-            Spi::run_with_args(
-                "UPDATE phoenix_kit_settings SET key = uuid::text WHERE uuid = $1",
-                &[u.into()],
-            )
-            .unwrap();
+            Spi::run_with_args("UPDATE phoenix_kit_settings SET key = uuid::text WHERE uuid = $1", &[u.into()]).unwrap();
             u
         };
         let oldest = fix_key(add("work", "2026-01-01T00:00:00Z"));
@@ -996,28 +681,14 @@ mod tests {
         assert_eq!(r["rows_rewritten"], 5);
         assert_eq!(version(S).as_deref(), Some("113"));
         assert_eq!(key_of(oldest), "integration:openrouter:work");
-        assert_eq!(
-            key_of(middle),
-            format!("integration:openrouter:work-{}", tail(middle))
-        );
-        assert_eq!(
-            key_of(newest),
-            format!("integration:openrouter:work-{}", tail(newest))
-        );
-        assert_eq!(
-            key_of(other_case),
-            "integration:openrouter:Work",
-            "grouping is case-sensitive"
-        );
+        assert_eq!(key_of(middle), format!("integration:openrouter:work-{}", tail(middle)));
+        assert_eq!(key_of(newest), format!("integration:openrouter:work-{}", tail(newest)));
+        assert_eq!(key_of(other_case), "integration:openrouter:Work", "grouping is case-sensitive");
         assert_eq!(key_of(colon), "integration:openrouter:team:eu");
         let suffixed = r["suffixed"].as_array().unwrap();
         assert_eq!(suffixed.len(), 2);
         assert!(suffixed.contains(&json!({"uuid": middle.to_string(), "key": key_of(middle)})));
-        assert_eq!(
-            setting_row(S, oldest)["module"],
-            "integrations",
-            "module stays"
-        );
+        assert_eq!(setting_row(S, oldest)["module"], "integrations", "module stays");
 
         // And up again: uuids are the keys once more; JSON names survive, suffixes are in keys only.
         let again = up();
@@ -1030,60 +701,30 @@ mod tests {
     #[pg_test]
     fn down_suffixes_the_first_when_an_unmigrated_row_holds_its_key() {
         fixture(S, 114);
-        let stale = setting(
-            S,
-            "integration:openrouter:stale",
-            None,
-            Some("integrations"),
-        );
-        let migrated = setting(
-            S,
-            "x",
-            Some(r#"{"provider":"openrouter","name":"stale"}"#),
-            Some("integrations"),
-        );
+        let stale = setting(S, "integration:openrouter:stale", None, Some("integrations"));
+        let migrated = setting(S, "x", Some(r#"{"provider":"openrouter","name":"stale"}"#), Some("integrations"));
         Spi::run("UPDATE phoenix_kit_settings SET key = uuid::text WHERE key = 'x'").unwrap();
         let r = down();
         assert_eq!(r["rows_rewritten"], 1);
-        assert_eq!(
-            key_of(stale),
-            "integration:openrouter:stale",
-            "the unmigrated row is left alone"
-        );
-        assert_eq!(
-            key_of(migrated),
-            format!("integration:openrouter:stale-{}", tail(migrated))
-        );
+        assert_eq!(key_of(stale), "integration:openrouter:stale", "the unmigrated row is left alone");
+        assert_eq!(key_of(migrated), format!("integration:openrouter:stale-{}", tail(migrated)));
     }
 
     fn uuid_keyed(value_json: &str) -> pgrx::Uuid {
         let u = setting(S, "tmp", Some(value_json), Some("integrations"));
-        Spi::run_with_args(
-            "UPDATE phoenix_kit_settings SET key = uuid::text WHERE uuid = $1",
-            &[u.into()],
-        )
-        .unwrap();
+        Spi::run_with_args("UPDATE phoenix_kit_settings SET key = uuid::text WHERE uuid = $1", &[u.into()]).unwrap();
         u
     }
 
     #[pg_test]
     fn down_refuses_rows_without_usable_provider_or_name() {
-        for value in [
-            r#"{"name":"x"}"#,
-            r#"{"provider":"p","name":""}"#,
-            r#"{"provider":null,"name":"x"}"#,
-            r#"{"provider":"p","name":7}"#,
-            "[]",
-        ] {
+        for value in [r#"{"name":"x"}"#, r#"{"provider":"p","name":""}"#, r#"{"provider":null,"name":"x"}"#, r#"{"provider":"p","name":7}"#, "[]"] {
             fixture(S, 114);
             let bad = uuid_keyed(value);
             uuid_keyed(r#"{"provider":"p","name":"fine"}"#);
             let f = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22023");
             let detail = f.detail.unwrap();
-            assert!(
-                detail.contains(&bad.to_string()) && detail.lines().count() == 1,
-                "{value}: {detail}"
-            );
+            assert!(detail.contains(&bad.to_string()) && detail.lines().count() == 1, "{value}: {detail}");
         }
     }
 
@@ -1101,18 +742,9 @@ mod tests {
         fixture(S, 114);
         let first = uuid_keyed(r#"{"provider":"p","name":"n"}"#);
         let second = uuid_keyed(r#"{"provider":"p","name":"n"}"#);
-        Spi::run_with_args(
-            "UPDATE phoenix_kit_settings SET date_added = now() - interval '1 day' WHERE uuid = $1",
-            &[first.into()],
-        )
-        .unwrap();
+        Spi::run_with_args("UPDATE phoenix_kit_settings SET date_added = now() - interval '1 day' WHERE uuid = $1", &[first.into()]).unwrap();
         // A row already holds exactly the key the second would get.
-        setting(
-            S,
-            &format!("integration:p:n-{}", tail(second)),
-            None,
-            Some("system"),
-        );
+        setting(S, &format!("integration:p:n-{}", tail(second)), None, Some("system"));
         let f = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "23505");
         assert!(f.detail.unwrap().contains(&second.to_string()));
     }
@@ -1122,16 +754,10 @@ mod tests {
         fixture("My Kit", 113);
         let u = setting("My Kit", "integration:google:x", None, Some("integrations"));
         let r = report("SELECT pk_migrate_v114_up('My Kit')");
-        assert_eq!(
-            (r["schema"].as_str(), r["rows_rewritten"].as_i64()),
-            (Some("My Kit"), Some(1))
-        );
+        assert_eq!((r["schema"].as_str(), r["rows_rewritten"].as_i64()), (Some("My Kit"), Some(1)));
         assert_eq!(setting_row("My Kit", u)["key"], json!(u.to_string()));
         assert_eq!(version("My Kit").as_deref(), Some("114"));
-        assert_eq!(
-            report("SELECT pk_migrate_v114_down('My Kit')")["rows_rewritten"],
-            1
-        );
+        assert_eq!(report("SELECT pk_migrate_v114_down('My Kit')")["rows_rewritten"], 1);
     }
 
     #[pg_test]
@@ -1163,12 +789,7 @@ mod tests {
     fn dry_run_reports_the_same_and_changes_nothing() {
         fixture(S, 113);
         setting(S, "integration:google", None, None);
-        setting(
-            S,
-            "integration:openrouter:primary",
-            Some(r#"{"provider":"openrouter:primary"}"#),
-            Some("integrations"),
-        );
+        setting(S, "integration:openrouter:primary", Some(r#"{"provider":"openrouter:primary"}"#), Some("integrations"));
         let fp = fingerprint(S);
         let dry = report("SELECT pk_migrate_v114_up(dry_run => true)");
         assert_eq!(fingerprint(S), fp);
@@ -1176,9 +797,7 @@ mod tests {
         assert_eq!(dry["dry_run"], true);
         assert_eq!(real["dry_run"], false);
         let strip = |mut r: serde_json::Value| {
-            r.as_object_mut()
-                .unwrap()
-                .retain(|k, _| k != "dry_run" && k != "elapsed_ms");
+            r.as_object_mut().unwrap().retain(|k, _| k != "dry_run" && k != "elapsed_ms");
             r
         };
         assert_eq!(strip(dry), strip(real));
