@@ -37,6 +37,16 @@
 #   --no-script          do not time G and S (pk_migration_script)
 #   --with-proposed      also time D, bench/sql/proposed/<migration>.sql where it exists: the
 #                        extension's statements with the fixes proposed in bench/README.md
+#   --with-release VERSION=SO
+#                        also time R, A of a released version in the same rounds (A R B …):
+#                        the clone runs CREATE EXTENSION phoenix_kit_mig VERSION 'VERSION' (the
+#                        released sql/phoenix_kit_mig--VERSION.sql, copied into the tree's
+#                        share/extension if it is not there) and its functions point at a
+#                        private copy of SO, that version's release .so for this major. The
+#                        result file gets a table of A/B against R/B per round, A/R, and a
+#                        verdict per row.
+#   --installed-from TEXT  where the installed build came from (e.g. a commit), written in the
+#                        result file for a build adopted with --no-install
 #
 # Variants, each in its own transaction on an identical fresh copy (CREATE DATABASE … TEMPLATE):
 #   A  SELECT pk_migrate_…('public')                       bench/sql/variants/<m>.ext.sql
@@ -48,6 +58,8 @@
 #      with the extension (the text reaches psql and is written to FILE)  bench/sql/variants/<m>.script.sql
 #   S  applying that FILE (G's of the same round) to a fresh copy WITHOUT the extension: the
 #      script's own BEGIN; DO …; COMMIT;, timed as A is. Its end state must be A's.
+#   R  (--with-release) A's statement and end-state check, on a clone with the released
+#      version's extension and library. Its end state must be A's.
 #   The result file also gives the script's size and the text of the rows the migration
 #   changes (bench/sql/rows_text.sql), and G/A, S/A, size/text.
 #
@@ -65,6 +77,7 @@ RELEASE_MAX_BYTES=20000000   # release .so ~0.5-6 MB (unstripped), debug ~50-75 
 orig_args="$*"
 mode=full sizes="" v107_sizes="" rounds="" seed=42 only="v114_up,v114_down,v107_up,v107_down"
 out="" rebuild=0 install=auto preload=true drop_templates=0 variants="A B C P G S" pg_major=""
+release_arg="" installed_from=""
 while [ $# -gt 0 ]; do
   case $1 in
     --pg) [ -n "${2:-}" ] || { echo "bench: --pg needs a major (one of $(echo $(scripts/pgmajors.sh list)))" >&2; exit 2; }
@@ -86,6 +99,9 @@ while [ $# -gt 0 ]; do
     --drop-templates) drop_templates=1 ;;
     --with-proposed) variants="${variants/P/P D}" ;;
     --no-script) variants="${variants/ G S/}" ;;
+    --with-release) release_arg=${2:-}; shift ;;
+    --with-release=*) release_arg=${1#--with-release=} ;;
+    --installed-from) installed_from=${2:-}; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -103,6 +119,12 @@ fi
 for n in ${sizes//,/ } ${v107_sizes//,/ } $rounds $seed; do
   [[ $n =~ ^[0-9]+$ ]] && [ "$n" -gt 0 ] || { echo "bench: sizes, rounds and seed must be positive integers" >&2; exit 2; }
 done
+if [ -n "$release_arg" ]; then
+  [[ $release_arg =~ ^[0-9]+\.[0-9]+\.[0-9]+=.+ ]] ||
+    { echo "bench: --with-release needs VERSION=SO, e.g. 0.2.0=/path/to/phoenix_kit_mig.so" >&2; exit 2; }
+  # Right after A: both are timed in the same round, next to each other and to B.
+  variants=${variants/A/A R}
+fi
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -176,7 +198,9 @@ adopt_installed() { # take what is installed now as the build: stash the .so, re
   chmod 0755 "$private_so"
   # The installed file may be rewritten while we copy it: the copy must be what we summed.
   [ "$(sha256sum "$private_so" | cut -c1-16)" = "$build_sum" ] || { rm -f "$private_so"; return 1; }
-  build_src[$build_sum]=${1:-"as installed ($(stat -c %s "$private_so") bytes; source unknown)"}
+  # --installed-from names only the build found at the start; a later replacement is unknown.
+  build_src[$build_sum]=${1:-"as installed ($(stat -c %s "$private_so") bytes; source ${installed_from:-unknown})"}
+  installed_from=""
 }
 install_release() {
   say "installing the release build (PK_RELEASE=1 scripts/install-extension.sh)"
@@ -202,6 +226,39 @@ ensure_build() {
     adopt_installed || die "$SO changed while it was being copied; run again"
   fi
 }
+
+# --- a released version (--with-release) --------------------------------------------------------
+# R's clone is set up as A's, with two differences: CREATE EXTENSION … VERSION runs the released
+# install script, and the functions point at a private copy of the released .so instead of the
+# build's. cargo-pgrx installs only the current version's install script; the released one is
+# kept unchanged in sql/ and copied into the tree, as tests/reliability/10_upgrade.t does (before
+# the build is taken, whose identity includes the installed scripts).
+release_ver="" release_so=""
+if [ -n "$release_arg" ]; then
+  release_ver=${release_arg%%=*}
+  rel_src=${release_arg#*=}
+  rel_sql=sql/phoenix_kit_mig--$release_ver.sql
+  [ -f "$rel_sql" ] || die "$rel_sql is missing: $release_ver is not a released version"
+  cmp -s "$rel_sql" "$EXT_DIR/phoenix_kit_mig--$release_ver.sql" || cp "$rel_sql" "$EXT_DIR/" ||
+    die "cannot copy $rel_sql into $EXT_DIR"
+  [ -f "$rel_src" ] || die "--with-release: no file $rel_src"
+  rel_size=$(stat -L -c %s "$rel_src")
+  [ "$rel_size" -lt "$RELEASE_MAX_BYTES" ] || die "$rel_src is $rel_size bytes: not a release build"
+  rel_sum=$(sha256sum "$rel_src" | cut -c1-16)
+  mkdir -p "$work/lib"; chmod 0755 "$work/lib"
+  release_so=$work/lib/phoenix_kit_mig.$release_ver.$rel_sum.so
+  cp "$rel_src" "$release_so"; chmod 0755 "$release_so"
+  [ "$(sha256sum "$release_so" | cut -c1-16)" = "$rel_sum" ] || die "$rel_src changed while it was being copied"
+  # A library missing a symbol the script names is not that version's (or not this major's).
+  if command -v nm >/dev/null 2>&1; then
+    missing=$(comm -23 <(grep -oE "'MODULE_PATHNAME', *'[A-Za-z0-9_]+'" "$EXT_DIR/phoenix_kit_mig--$release_ver.sql" | sed -E "s/.*'([A-Za-z0-9_]+)'$/\1/" | sort -u) \
+                       <(nm -D --defined-only "$release_so" | awk '{print $3}' | sort -u))
+    [ -z "$missing" ] || die "$rel_src lacks symbols of version $release_ver's install script: $(echo $missing)"
+  fi
+  build_src[$rel_sum]="release $release_ver, $rel_src ($rel_size bytes)"
+  say "R: version $release_ver with $rel_src ($rel_size bytes, sha256 $rel_sum)"
+fi
+
 if [ "$install" = auto ]; then
   if [ "$mode" = full ]; then install=yes
   elif [ ! -f "$SO" ]; then
@@ -329,7 +386,7 @@ run_one() {
     v107_down) template=$(tname s107 "$n"); stamp=107; check=bench/sql/check_endpoints.sql ;;
   esac
   case $variant in
-    A) file=bench/sql/variants/$mig.ext.sql; load=true ;;
+    A|R) file=bench/sql/variants/$mig.ext.sql; load=true ;;
     B) file=bench/sql/variants/$mig.upstream.sql ;;
     C) file=bench/sql/variants/$mig.floor.sql ;;
     D) file=bench/sql/proposed/$mig.sql; load=true ;;
@@ -344,15 +401,33 @@ run_one() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t%s\t\t\t\t\n' "$mig" "$n" "$e" "$round" S error 0 "no(no script)" >>"$tsv"
     return
   fi
-  local attempt=0 setups=0 status ms fp so_before so_after
+  local attempt=0 setups=0 status ms fp so_before so_after lib="" lib_sum="" version=""
   while :; do
     attempt=$((attempt + 1))
-    [ "$load" = false ] || ensure_build
+    if [ "$load" = true ]; then
+      ensure_build
+      # The extension and library the clone gets: the build's, or for R the released version's.
+      lib=$private_so lib_sum=$build_sum
+      [ "$variant" != R ] || { lib=$release_so lib_sum=$rel_sum version=$release_ver; }
+    fi
     psql -d postgres -c "DROP DATABASE IF EXISTS pkb_run WITH (FORCE)" >/dev/null
     clone "$template" pkb_run
     if [ "$load" = true ]; then
-      psql -d pkb_run -c "CREATE EXTENSION phoenix_kit_mig" \
-        -c "UPDATE pg_catalog.pg_proc SET probin = '$private_so' WHERE probin = '\$libdir/phoenix_kit_mig'" >/dev/null
+      local create="CREATE EXTENSION phoenix_kit_mig${version:+ VERSION '$version'}"
+      local point="UPDATE pg_catalog.pg_proc SET probin = '$lib' WHERE probin = '\$libdir/phoenix_kit_mig'"
+      if ! psql -d pkb_run -c "$create" -c "$point" >/dev/null 2>"$work/create.err"; then
+        # CREATE EXTENSION checks every C function's symbol in the INSTALLED .so (the C
+        # validator ignores check_function_bodies), so a released script naming a symbol the
+        # build no longer exports fails. Its functions are pointed at the released .so, which
+        # has them all (checked at the start); on this throwaway clone only, the check is off.
+        if [ "$variant" = R ] && grep -q 'could not find function' "$work/create.err"; then
+          psql -d pkb_run -1 -c "UPDATE pg_catalog.pg_language SET lanvalidator = 0 WHERE lanname = 'c'" -c "$create" \
+            -c "UPDATE pg_catalog.pg_language SET lanvalidator = 'pg_catalog.fmgr_c_validator'::regproc WHERE lanname = 'c'" \
+            -c "$point" >/dev/null
+        else
+          cat "$work/create.err" >&2; die "$mig/$n/$variant: $create failed on the clone"
+        fi
+      fi
       if [ "$(sql_sum)" != "$build_sql" ]; then
         setups=$((setups + 1)); [ $setups -le 5 ] || die "the installed extension keeps changing; cannot set up a consistent one"
         say "the installed extension changed during CREATE EXTENSION; setting the clone up again"
@@ -364,13 +439,17 @@ run_one() {
     so_before=$(so_size)
     status=ok
     BENCH_PROBE=$ROOT/bench/probe.sh BENCH_RUN_DIR=$work/run PGOPTIONS=" " \
-      psql -d pkb_run -v bench_variant="$vfile" -v bench_wrap=$wrap -v bench_script="$script" -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$private_so" -f bench/sql/timed.psql \
+      psql -d pkb_run -v bench_variant="$vfile" -v bench_wrap=$wrap -v bench_script="$script" -v bench_preload=$([ "$load" = true ] && echo $preload || echo false) -v bench_lib="$lib" -f bench/sql/timed.psql \
       >"$work/run/out" 2>"$work/run/err" || status=error
     so_after=$(so_size)
     local mapped; mapped=$(kv "$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null)" so_mapped)
     # A must have run the release build (it cannot, unless the private copy is wrong).
     if [ "$load" = true ] && [ "$install" = yes ] && [ "${mapped:-0}" -ge "$RELEASE_MAX_BYTES" ]; then
       die "the timed run of $mig/$n/$variant mapped a $mapped-byte library, not the release build"
+    fi
+    # Nor a library other than its variant's (R and A have different ones).
+    if [ "$load" = true ] && [ "${mapped:-0}" != 0 ] && [ "$mapped" != "$(stat -c %s "$lib")" ]; then
+      die "the timed run of $mig/$n/$variant mapped a $mapped-byte library, not its own $lib"
     fi
     break
   done
@@ -411,8 +490,9 @@ run_one() {
         first_fp[$mig:$n]=$fp
       fi
     elif [ -n "${first_fp[$mig:$n]:-}" ]; then
-      # D and S (the script) must reach what B must; S's V114 up also A's module and value_json.
-      local as=${variant/D/B}; as=${as/S/B}
+      # D, R and S (the script) must reach what B must; R and S's V114 up also A's module and
+      # value_json.
+      local as=${variant/D/B}; as=${as/S/B}; as=${as/R/B}
       for k in $(agree_keys "$mig" "$as"); do
         [ "$(kv "$fp" "$k")" = "$(kv "${first_fp[$mig:$n]}" "$k")" ] || { agree="no($k)"; break; }
       done
@@ -428,7 +508,7 @@ run_one() {
     grep -v '^Time:' "$work/run/out" | grep '^{' | head -n 1 >"$work/report.$mig.$n.json" || true
   fi
   local p; p=$(tr '\n' ' ' <"$work/run/probe" 2>/dev/null || true)
-  local build=""; [ "$load" = false ] || build=$build_sum
+  local build=$lib_sum
   local crows="" ctext=""
   if [ "$variant" = G ]; then crows=${changed_rows[$mig:$n]:-}; ctext=${changed_text[$mig:$n]:-}; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
@@ -488,7 +568,7 @@ cp "$tsv" "${out%.md}.tsv"
   else echo "- library: not loaded before the timing; the call loads it (timed, as a user's first call)"; fi
   echo "- wall time: $((wall_s / 60)) min $((wall_s % 60)) s in all, of which $build_s s building data templates"
   echo
-  psql -d postgres -f bench/sql/report.sql <"$tsv"
+  psql -d postgres -v release="$release_ver" -f bench/sql/report.sql <"$tsv"
   if ls "$work"/report.*.json >/dev/null 2>&1; then
     echo
     echo "## Reports of A (largest size of each migration; row lists counted)"

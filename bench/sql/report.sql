@@ -154,6 +154,64 @@ SELECT format('| pk_migration_plan(%s) backend memory growth ≤ 64 MiB (at %s r
   FROM top w JOIN stats p ON p.migration = w.migration AND p.rows = w.rows AND p.variant = 'P'
  ORDER BY w.ord;
 
+-- R (scripts/bench.sh --with-release): A of a released version, timed in the same rounds as A
+-- and B. Each round's A/B and R/B share that round's B, so the rounds' spread of R/B is what
+-- the run itself shows as noise for the released version's ratio.
+SELECT count(*) > 0 AS has_r FROM runs WHERE variant = 'R' \gset
+\if :has_r
+CREATE TEMP TABLE rounds_r AS
+SELECT a.migration, a.rows, a.endpoints, a.round,
+       a.ms / NULLIF(b.ms, 0) AS ab, r.ms / NULLIF(b.ms, 0) AS rb, a.ms / NULLIF(r.ms, 0) AS ar, a.ms - r.ms AS ad
+  FROM runs a
+  JOIN runs b ON b.migration = a.migration AND b.rows = a.rows AND b.round = a.round AND b.variant = 'B' AND b.status = 'ok'
+  JOIN runs r ON r.migration = a.migration AND r.rows = a.rows AND r.round = a.round AND r.variant = 'R' AND r.status = 'ok'
+ WHERE a.variant = 'A' AND a.status = 'ok';
+CREATE TEMP TABLE stats_r AS
+SELECT migration, rows, endpoints, count(*) AS n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ab) AS ab_med, min(ab) AS ab_lo, max(ab) AS ab_hi,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY rb) AS rb_med, min(rb) AS rb_lo, max(rb) AS rb_hi,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ar) AS ar_med, min(ar) AS ar_lo, max(ar) AS ar_hi,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ad) AS ad_med, count(*) FILTER (WHERE ad > 0) AS a_slower
+  FROM rounds_r GROUP BY 1, 2, 3;
+CREATE FUNCTION pg_temp.spread(med float8, lo float8, hi float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT pg_temp.ratio(med, 1) || ' (' || pg_temp.ratio(lo, 1) || '–' || pg_temp.ratio(hi, 1) || ')' $$;
+\echo ''
+SELECT format('## R: %s against %s, interleaved (same run, same copies)', 'A', :'release');
+\echo ''
+SELECT format('A = the build (`SELECT pk_migrate_…(''public'')`), R = the same call on a copy with the released %s', :'release');
+\echo '(`CREATE EXTENSION phoenix_kit_mig VERSION …`, its functions on that version''s release .so), B = upstream SQL;'
+\echo 'each timed in every round, A R B next to each other. Milliseconds: median (min–max) over the rounds.'
+\echo 'Ratios are taken per round (A and R against the same round''s B): median (min–max) over the rounds.'
+\echo 'Verdict "A/B no worse than R/B beyond the run''s spread": met when the median A/B is at most the'
+\echo 'largest R/B of any round. A/R and A−R (same round) tell by how much A is slower (> 1, > 0) or faster'
+\echo 'than R; "A slower" counts the rounds in which it was: with no real difference, all of n rounds'
+\echo 'has the chance 1/2^n.'
+\echo ''
+\echo '| migration | settings rows | endpoints | A ms | R ms | B ms | A/B per round | R/B per round | A/R per round | A−R ms, median | A slower | A private +MiB | R private +MiB | verdict |'
+\echo '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|'
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |', w.migration, w.rows,
+              CASE WHEN w.migration LIKE 'v107%' THEN w.endpoints::text ELSE '–' END,
+              pg_temp.cell(w.sa), pg_temp.cell(r), pg_temp.cell(w.sb),
+              pg_temp.spread(x.ab_med, x.ab_lo, x.ab_hi), pg_temp.spread(x.rb_med, x.rb_lo, x.rb_hi),
+              pg_temp.spread(x.ar_med, x.ar_lo, x.ar_hi),
+              CASE WHEN x.ad_med IS NULL THEN 'n/a' ELSE CASE WHEN x.ad_med > 0 THEN '+' ELSE '' END || pg_temp.ms(x.ad_med) END,
+              COALESCE(x.a_slower || '/' || x.n, 'n/a'),
+              pg_temp.mib((w.sa).anon_growth_kb), pg_temp.mib(r.anon_growth_kb),
+              CASE WHEN x.n IS NULL THEN '**FAILED** (no round with A, R and B)' ELSE pg_temp.verdict(x.ab_med <= x.rb_hi) END)
+  FROM wide w JOIN stats r ON r.migration = w.migration AND r.rows = w.rows AND r.variant = 'R'
+              LEFT JOIN stats_r x ON x.migration = w.migration AND x.rows = w.rows
+ ORDER BY w.ord, w.rows;
+\echo ''
+SELECT format('- %s, %s settings rows%s: A/B no worse than R/B beyond the run''s spread — %s (A/B median %s %s R/B max %s; A/R median %s, A slower than R in %s of %s round(s))',
+              w.migration, w.rows, CASE WHEN w.migration LIKE 'v107%' THEN format(', %s endpoints', w.endpoints) ELSE '' END,
+              CASE WHEN x.n IS NULL THEN '**FAILED**' ELSE pg_temp.verdict(x.ab_med <= x.rb_hi) END,
+              pg_temp.ratio(x.ab_med, 1), CASE WHEN x.ab_med <= x.rb_hi THEN '≤' ELSE '>' END,
+              pg_temp.ratio(x.rb_hi, 1), pg_temp.ratio(x.ar_med, 1), COALESCE(x.a_slower, 0), COALESCE(x.n, 0))
+  FROM wide w JOIN stats r ON r.migration = w.migration AND r.rows = w.rows AND r.variant = 'R'
+              LEFT JOIN stats_r x ON x.migration = w.migration AND x.rows = w.rows
+ ORDER BY w.ord, w.rows;
+\endif
+
 SELECT count(*) > 0 AS has_p FROM runs WHERE variant = 'P' \gset
 \if :has_p
 \echo ''
@@ -222,6 +280,13 @@ SELECT format('- Library mapped by the backends of A (a private copy of the inst
               CASE WHEN max(so_mapped) = 0 THEN 'NOT FOUND'
                    WHEN max(so_mapped) < 20000000 THEN 'a release build' ELSE 'NOT a release build' END)
   FROM runs WHERE variant = 'A' AND status = 'ok';
+\if :has_r
+SELECT format('- Library mapped by the backends of R (a private copy of %s''s .so): %s bytes — %s.', :'release',
+              string_agg(DISTINCT so_mapped::text, ', '),
+              CASE WHEN max(so_mapped) = 0 THEN 'NOT FOUND'
+                   WHEN max(so_mapped) < 20000000 THEN 'a release build' ELSE 'NOT a release build' END)
+  FROM runs WHERE variant = 'R' AND status = 'ok';
+\endif
 SELECT format('- %s immediately before / after each timed run of A: %s.', '/usr/lib/postgresql/15/lib/phoenix_kit_mig.so',
               string_agg(DISTINCT so_disk_before || ' / ' || so_disk_after || ' bytes', '; '))
   FROM runs WHERE variant = 'A' AND status = 'ok';
