@@ -127,7 +127,7 @@ pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
             for e in &M::blockers(plan)[M::row_blockers(plan)..] {
                 first.push(blocked(main_table, e));
             }
-            for (table, statement) in M::ddl(t, plan) {
+            for runner::Ddl { table, sql: statement, .. } in M::ddl(t, plan) {
                 last.push(Step { relation: table, action: "ddl", before: None, after: None, reason: with_event_triggers(statement.into_string(), &enabled) });
             }
             preview = Some(M::preview_sql(t, plan));

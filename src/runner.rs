@@ -142,10 +142,18 @@ pub trait Migration {
     fn row_blockers(_plan: &Self::Plan) -> usize {
         0
     }
-    /// The schema steps a run would take, as statements.
-    fn ddl(_t: &Target, _plan: &Self::Plan) -> Vec<(Table, Sql)> {
+    /// The schema steps a run would take, in order.
+    fn ddl(_t: &Target, _plan: &Self::Plan) -> Vec<Ddl> {
         Vec::new()
     }
+}
+
+/// A schema step of a run: its statement, and whether the rows are written after it (V107 up's
+/// column) or before it (its indexes, V107 down's drops).
+pub struct Ddl {
+    pub table: Table,
+    pub sql: Sql,
+    pub before_rows: bool,
 }
 
 /// What a pre-flight reads beyond the tables, access and structure.

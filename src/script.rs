@@ -216,14 +216,9 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     live_digest.push(")");
     let ddl = M::ddl(&t, &plan);
     let (mut before, mut after) = (Sql::default(), Sql::default());
-    for (_, statement) in &ddl {
-        // V107 up adds its column before the backfill and its indexes after it.
-        let target = if statement.as_str().starts_with("ALTER TABLE") && statement.as_str().ends_with("ADD COLUMN integration_uuid uuid") {
-            &mut before
-        } else {
-            &mut after
-        };
-        target.statement(statement).push(";\n  ");
+    for step in &ddl {
+        let target = if step.before_rows { &mut before } else { &mut after };
+        target.statement(&step.sql).push(";\n  ");
     }
     let mut locks = Sql::default();
     for (table, mode) in spec.locks {
@@ -318,8 +313,8 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     ));
     line("apply: psql -X -v ON_ERROR_STOP=1 -f <this file>, as a role holding the migration's privileges");
     line(&format!("from an Ecto migration: execute the DO block alone, from DO to its closing {tag};"));
-    for (_, statement) in &ddl {
-        line(&format!("ddl: {statement}"));
+    for step in &ddl {
+        line(&format!("ddl: {}", step.sql.as_str()));
     }
     for row in settings.changed.iter().chain(endpoints.changed.iter()) {
         line(row);

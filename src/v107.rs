@@ -4,7 +4,7 @@
 //! (`sql/queries/v107_up_plan.sql`), apply, verify, stamp.
 use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Migration, Spec, TableUse};
+use crate::runner::{self, Ddl, Migration, Spec, TableUse};
 use crate::script::Part;
 use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
@@ -301,16 +301,16 @@ impl Migration for Up {
         plan.row_blockers
     }
 
-    fn ddl(t: &Target, plan: &UpPlan) -> Vec<(Table, Sql)> {
+    fn ddl(t: &Target, plan: &UpPlan) -> Vec<Ddl> {
         let mut steps = Vec::new();
         if !plan.column_exists {
             let mut add = Sql::fixed("ALTER TABLE ");
             add.relation(&t.schema, Table::Endpoints.name()).push(" ADD COLUMN integration_uuid uuid");
-            steps.push((Table::Endpoints, add));
+            steps.push(Ddl { table: Table::Endpoints, sql: add, before_rows: true });
         }
         for (name, key, unique) in INDEXES {
             if plan.indexes.get(name).is_none() {
-                steps.push((Table::Endpoints, create_index_statement(t, name, key, unique)));
+                steps.push(Ddl { table: Table::Endpoints, sql: create_index_statement(t, name, key, unique), before_rows: false });
             }
         }
         steps
@@ -319,8 +319,8 @@ impl Migration for Up {
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
         let endpoints = t.qualified(Table::Endpoints);
         let column_added = !plan.column_exists;
-        if column_added {
-            Spi::run(&format!("ALTER TABLE {endpoints} ADD COLUMN integration_uuid uuid")).expect("ADD COLUMN");
+        for step in Self::ddl(t, plan).iter().filter(|s| s.before_rows) {
+            Spi::run(step.sql.as_str()).or_raise();
         }
         // Said once every step has succeeded: the unique index is the run's duplicate-name
         // check, and a run it stops has added nothing.
@@ -523,20 +523,20 @@ impl Migration for Down {
         }
     }
 
-    fn ddl(t: &Target, plan: &DownPlan) -> Vec<(Table, Sql)> {
-        let mut steps: Vec<(Table, Sql)> = [NAME_INDEX, UUID_INDEX]
+    fn ddl(t: &Target, plan: &DownPlan) -> Vec<Ddl> {
+        let mut steps: Vec<Ddl> = [NAME_INDEX, UUID_INDEX]
             .into_iter()
             .filter(|name| plan.indexes.get(name).is_some_and(|e| e.on_endpoints))
             .map(|name| {
                 let mut drop = Sql::fixed("DROP INDEX ");
                 drop.relation(&t.schema, name);
-                (Table::Endpoints, drop)
+                Ddl { table: Table::Endpoints, sql: drop, before_rows: false }
             })
             .collect();
         if plan.column_exists {
             let mut drop = Sql::fixed("ALTER TABLE ");
             drop.relation(&t.schema, Table::Endpoints.name()).push(" DROP COLUMN integration_uuid");
-            steps.push((Table::Endpoints, drop));
+            steps.push(Ddl { table: Table::Endpoints, sql: drop, before_rows: false });
         }
         steps
     }
