@@ -148,6 +148,21 @@ pub trait Migration {
     }
 }
 
+/// What a migration's writing statement reported, for its verify step: its counts as written,
+/// and the rows that did not end as planned (how many, and the first lines naming them).
+pub struct Applied<O> {
+    pub outcome: O,
+    pub wrong: i64,
+    pub wrong_rows: Vec<String>,
+}
+
+impl<O> Applied<O> {
+    /// Nothing to report as wrong (the verify step reads the table itself).
+    pub fn clean(outcome: O) -> Applied<O> {
+        Applied { outcome, wrong: 0, wrong_rows: Vec::new() }
+    }
+}
+
 /// A schema step of a run: its statement, and whether the rows are written after it (V107 up's
 /// column) or before it (its indexes, V107 down's drops).
 pub struct Ddl {

@@ -4,7 +4,7 @@
 //! (`sql/queries/v107_up_plan.sql`), apply, verify, stamp.
 use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Ddl, Migration, Spec, TableUse};
+use crate::runner::{self, Applied, Ddl, Migration, Spec, TableUse};
 use crate::script::Part;
 use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
@@ -181,7 +181,7 @@ impl Migration for Up {
         planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
     };
     type Plan = UpPlan;
-    type Applied = (V107UpOutcome, i64, Vec<String>);
+    type Applied = Applied<V107UpOutcome>;
     type Outcome = V107UpOutcome;
 
     /// Every reason V107 up cannot run (§4 step 1, §11.4), and the pins it would make.
@@ -334,21 +334,21 @@ impl Migration for Up {
             Spi::connect_mut(|c| {
                 let table = c.update(sql.as_str(), None, &[])?.first();
                 let row = Row(&table);
-                Ok::<_, pgrx::spi::Error>((
-                    V107UpOutcome {
+                Ok::<_, pgrx::spi::Error>(Applied {
+                    outcome: V107UpOutcome {
                         column_added,
                         pinned_exact: row.count("pinned_exact"),
                         pinned_latest_validated: row.count("pinned_latest_validated"),
                         pinned_by_uuid: row.count("pinned_by_uuid"),
                         ..Default::default()
                     },
-                    row.count("wrong"),
-                    row.lines("wrong_rows"),
-                ))
+                    wrong: row.count("wrong"),
+                    wrong_rows: row.lines("wrong_rows"),
+                })
             })
             .expect("V107 backfill")
         };
-        let (mut outcome, wrong, wrong_rows) = if plan.staged {
+        let Applied { mut outcome, wrong, wrong_rows } = if plan.staged {
             let stage = t.render(template!("v107_up_stage"), &[(Hole::Plan, Fill::Statement(&plan_sql))]);
             let staged = runner::Staged {
                 table: Table::Endpoints,
@@ -381,10 +381,10 @@ impl Migration for Up {
             outcome.indexes_created.len(),
             if outcome.indexes_created.is_empty() { String::new() } else { format!(": {}", outcome.indexes_created.join(", ")) }
         );
-        (outcome, wrong, wrong_rows)
+        Applied { outcome, wrong, wrong_rows }
     }
 
-    fn verify(t: &Target, _plan: &UpPlan, (mut outcome, wrong, wrong_rows): Self::Applied) -> Result<V107UpOutcome, MigError> {
+    fn verify(t: &Target, _plan: &UpPlan, Applied { mut outcome, wrong, wrong_rows }: Self::Applied) -> Result<V107UpOutcome, MigError> {
         let endpoints = t.qualified(Table::Endpoints);
         if wrong > 0 {
             return Err(runner::not_as_planned(&Self::SPEC, t, Table::Endpoints, wrong, &wrong_rows, "(integration_uuid)"));

@@ -7,7 +7,7 @@
 //! rows after it — the table itself against a kept copy of the plan.
 use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Migration, Spec, TableUse};
+use crate::runner::{self, Applied, Migration, Spec, TableUse};
 use crate::script::Part;
 use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
@@ -101,7 +101,7 @@ impl Migration for Up {
         planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'value_json' -> 'provider', p.after -> 'value_json' -> 'name') END",
     };
     type Plan = UpPlan;
-    type Applied = (i64, i64, Vec<String>);
+    type Applied = Applied<i64>;
     type Outcome = V114UpOutcome;
 
     fn plan(t: &Target) -> UpPlan {
@@ -245,14 +245,14 @@ impl Migration for Up {
                     .or_raise()
                 })
                 .or_raise();
-            return (planned, 0, Vec::new());
+            return Applied::clean(planned);
         }
         let rewritten = Spi::connect_mut(|c| Ok::<_, pgrx::spi::Error>(c.update(t.render(template!("v114_up_apply"), &[]).as_str(), None, &[])?.len() as i64))
             .expect("V114 up rewrite");
-        (rewritten, 0, Vec::new())
+        Applied::clean(rewritten)
     }
 
-    fn verify(t: &Target, plan: &UpPlan, (rewritten, wrong, wrong_rows): Self::Applied) -> Result<V114UpOutcome, MigError> {
+    fn verify(t: &Target, plan: &UpPlan, Applied { outcome: rewritten, wrong, wrong_rows }: Self::Applied) -> Result<V114UpOutcome, MigError> {
         if wrong > 0 {
             return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, wrong, &wrong_rows, "(key, module, provider or name)"));
         }
@@ -319,7 +319,7 @@ impl Migration for Down {
         planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'key') END",
     };
     type Plan = DownPlan;
-    type Applied = (V114DownOutcome, i64, Vec<String>);
+    type Applied = Applied<V114DownOutcome>;
     type Outcome = V114DownOutcome;
 
     fn plan(t: &Target) -> DownPlan {
@@ -409,7 +409,11 @@ impl Migration for Down {
                 let table = c.update(sql.as_str(), None, &[])?.first();
                 let row = Row(&table);
                 let suffixed: Vec<SuffixedRow> = row.json("suffixed");
-                Ok::<_, pgrx::spi::Error>((V114DownOutcome { rows_rewritten: row.count("rewritten"), suffixed }, row.count("wrong"), row.lines("wrong_rows")))
+                Ok::<_, pgrx::spi::Error>(Applied {
+                    outcome: V114DownOutcome { rows_rewritten: row.count("rewritten"), suffixed },
+                    wrong: row.count("wrong"),
+                    wrong_rows: row.lines("wrong_rows"),
+                })
             })
             .expect("V114 down rewrite")
         };
@@ -432,7 +436,7 @@ impl Migration for Down {
         applied
     }
 
-    fn verify(t: &Target, plan: &DownPlan, (outcome, wrong, wrong_rows): Self::Applied) -> Result<V114DownOutcome, MigError> {
+    fn verify(t: &Target, plan: &DownPlan, Applied { outcome, wrong, wrong_rows }: Self::Applied) -> Result<V114DownOutcome, MigError> {
         if wrong > 0 {
             return Err(runner::not_as_planned(&Self::SPEC, t, Table::Settings, wrong, &wrong_rows, "(key)"));
         }

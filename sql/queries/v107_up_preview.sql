@@ -5,6 +5,7 @@
 -- collides case-insensitively (blocked). Read-only.
 WITH planned AS (
     @plan@
+    -- Fenced: the plan's per-endpoint look-ups run once, not again for each join below.
     OFFSET 0
 ), ranked AS (
     -- Per provider of the latest-validated rule: how many candidates there are and the first

@@ -31,4 +31,5 @@ SELECT r.row_id, r.uuid, r.old_key, r.provider, r.name, r.p_type, r.n_type, r.pl
                  WHERE s.module = 'integrations' AND s.key = s.uuid::text
                 -- Fenced, so the window sort carries these few columns and not every value_json.
                 OFFSET 0) t
+        -- Fenced: row_number() and plain_key are computed once per row, not once per use above.
         OFFSET 0) r
