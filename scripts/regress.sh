@@ -22,8 +22,9 @@
 # Idempotent. Works as root (the server runs as the unprivileged PK_PG_USER, see
 # scripts/pgcluster.sh) or as a user with sudo (install-extension.sh uses cargo pgrx --sudo).
 #
-# The test files load the fixture with `\i tests/fixtures/phoenix_kit_fixture.sql`: pg_regress
-# runs psql in its own working directory, so this script runs it from the repository root.
+# Each test file starts with `\i tests/regress/preamble.sql` (the settings, the fixture and
+# tests/regress/helpers.sql), paths relative to the repository root, from where this script
+# runs pg_regress.
 #
 # To accept new output after reading it line by line against docs/behaviour.md:
 #   cp target/regress/results/NAME.out tests/regress/expected/NAME.out

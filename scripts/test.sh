@@ -9,8 +9,9 @@
 # Layers: the core crate's unit, property and fuzz tests (once); per major, against that
 # major's project-owned tree (.pg/<major>/, scripts/pgmajors.sh) and its own throwaway cluster
 # (socket /tmp/phoenix_kit_mig/pg<major>, port 543<major>): the #[pg_test]s
-# (cargo pgrx test pgNN), the psql-level suite (pg_regress), the reliability suite (TAP,
-# prove; upgrade from 0.1.0 and dump/restore included) and the benchmark at a tiny size; then
+# (cargo pgrx test pgNN), the psql-level suite (pg_regress), the isolation specs
+# (pg_isolation_regress; from 14 on), the reliability suite (TAP, prove; upgrade from 0.1.0
+# and dump/restore included) and the benchmark at a tiny size; then
 # a release package per major (scripts/package.sh) and the package test
 # (scripts/package-test.sh: the 15 .deb into the system PostgreSQL 15, each tarball into a
 # pristine tree). Nothing is installed into the system PostgreSQL except by that package test.
@@ -114,6 +115,11 @@ major_layers() {
     return 0
   fi
   layer "$g" regress regress scripts/regress.sh --no-install || true
+  # pg_isolation_regress ships with every tree but 13's; there the reliability suite's
+  # 03_concurrent_writers.t and 04_locks_settings.t check what the specs check.
+  if [ -x "$PK_PG_BIN/../lib/pgxs/src/test/isolation/pg_isolation_regress" ]; then
+    layer "$g" isolation regress scripts/isolation.sh --no-install || true
+  fi
   layer "$g" reliability prove scripts/reliability.sh --no-install || true
   layer "$g" bench_smoke single scripts/bench.sh --smoke --no-install || true
   scripts/pgcluster.sh stop >/dev/null 2>&1 || true

@@ -1,6 +1,6 @@
--- Helpers shared by the psql-level tests in tests/regress/sql/. Loaded with
---   \i tests/regress/helpers.sql
--- after the fixture (psql runs from the repository root, see scripts/regress.sh).
+-- Helpers shared by the psql-level tests in tests/regress/sql/. Loaded after the fixture by
+-- tests/regress/preamble.sql, which every test file starts with (psql runs from the repository
+-- root, see scripts/regress.sh).
 -- Like the fixture, everything lives in pg_temp: call the functions schema-qualified.
 --
 --   pg_temp.settings(schema)     every phoenix_kit_settings row, ordered by uuid

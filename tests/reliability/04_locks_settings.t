@@ -9,7 +9,19 @@
 #   - no setting is left changed: lock_timeout, statement_timeout, search_path,
 #     client_min_messages — and in fact every row of pg_settings — read before and after each
 #     migration call (success, failure, dry run, SET LOCAL in a transaction) are identical.
+#
+# Runs only where the major's tree has no pg_isolation_regress (PostgreSQL 13's wheel): elsewhere
+# the isolation specs check the same and this test skips itself. Check → spec
+# (tests/isolation/specs/), permutation, step:
+#   1-27     lock_timeout 1-9, one per times_out call in the same order: the migration step
+#            (sqlstate 55P03, within_5s), then unchanged (the fingerprint of every schema)
+#   28       lock_modes 1: v114_up_dry completes without waiting while begin_read_113 is open
+#   29-31    lock_modes 2: locks_113; read_113 completes; write_113 <waiting ...> until commit
+#   32-34    lock_modes 3: locks_106; read_106 completes; read_ep_106 <waiting ...> until commit
+#   35-52    settings_unchanged: v114_up_ok … status (same_four, changed)
+#   53       settings_unchanged: set_local, call_in_tx, show_local
 . "$(dirname "$0")/lib.sh"
+covered_by_specs lock_timeout lock_modes settings_unchanged
 
 s113=$(new_schema v114up 113)
 s114=$(new_schema v114down 114)

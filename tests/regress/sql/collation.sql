@@ -3,16 +3,10 @@
 -- collations need ICU: where the server has none (the PyPI builds) CREATE COLLATION fails and
 -- the rest shows a migration that runs (collation_1.out; collation_2.out where PostgreSQL 18
 -- adds the error's position); with ICU (Debian's) collation.out.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
+\i tests/regress/preamble.sql
 SET client_min_messages = warning;
-\set VERBOSITY default
 \set SHOW_CONTEXT never
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
 \set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
 
 
 

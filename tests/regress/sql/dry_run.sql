@@ -2,16 +2,7 @@
 -- errors included, then undone; the same report as the real run with "dry_run": true; rows,
 -- columns, indexes and the version comment exactly as before; and (§9) no lock kept once the
 -- dry run returns.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- The fixture's realistic sample at 106 in schema pk_dry: every migration has work to do
 -- on the way 106 → 107 → (113) → 114 → 113 → (107) → 106.

@@ -3,18 +3,9 @@
 -- ':' and key length, and `pending` in pk_migration_status (§1). Every refused call shows its
 -- SQLSTATE (:LAST_ERROR_SQLSTATE) and leaves the schema's fingerprint (tests/fingerprint.sql)
 -- exactly as it was.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
+\i tests/regress/preamble.sql
 SET client_min_messages = warning;
-\set VERBOSITY default
 \set SHOW_CONTEXT never
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-
-\set ECHO all
 
 -- pg_temp.ns(version): schema pk_ns rebuilt at `version` with two integration rows (composite
 -- keys at 113, uuid keys at 114) and one endpoint pinned by name; returns the fingerprint.

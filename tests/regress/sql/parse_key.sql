@@ -1,8 +1,5 @@
 -- docs/behaviour.md §3 (integration keys) through pk_parse_integration_key, and its §1 attributes.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-\pset null '<NULL>'
+\i tests/regress/preamble.sql
 
 -- Every shape of key, in one table. provider/name <NULL> is SQL NULL; '' would show empty.
 SELECT v.i, v.key, p.provider, p.name

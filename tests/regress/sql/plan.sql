@@ -3,17 +3,9 @@
 -- it is read-only (READ ONLY transaction, no lock above ACCESS SHARE), and that it cannot
 -- disagree with the migration: for all four, every row the migration changes is in the plan
 -- with exactly its end values in `after`, and no other row changes.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
+\i tests/regress/preamble.sql
 SET client_min_messages = warning;
-\set VERBOSITY default
 \set SHOW_CONTEXT never
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
 
 -- pg_temp.agree(schema, table, migration): takes the plan, runs the migration (force), and
 -- compares every row of the table before and after (as jsonb, by uuid):

@@ -4,16 +4,10 @@
 -- migration, schema, versions and counts, and each changed row with its reason; a changed
 -- decision input is refused and nothing changes; a rotated credential survives; a second run
 -- says so; data and a schema name holding */, a newline and a quote stay text.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
+\i tests/regress/preamble.sql
 SET client_min_messages = warning;
-\set VERBOSITY default
 \set SHOW_CONTEXT never
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
 \set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
 
 -- The script's comment lines (its header), and the script itself into :script.
 CREATE FUNCTION pg_temp.header(script text) RETURNS SETOF text LANGUAGE sql AS $fn$

@@ -3,16 +3,7 @@
 -- raise (§4 step 1, §6 step 1, §7 step 1), all at once; read-only: it works inside a READ
 -- ONLY transaction and changes nothing. A missing table is a 42P01 blocker, a missing schema
 -- an error (3F000).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- pg_temp.status(schema): pk_migration_status as one row per migration.
 CREATE FUNCTION pg_temp.status(schema text)

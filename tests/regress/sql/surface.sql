@@ -1,12 +1,6 @@
 -- docs/behaviour.md §1 "SQL surface": signatures, defaults, attributes and privileges of the V114
 -- migration functions (pk_parse_integration_key's are in parse_key).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- prefix text DEFAULT 'public', dry_run boolean DEFAULT false, force boolean DEFAULT false; jsonb.
 SELECT p.proname,

@@ -2,16 +2,10 @@
 -- keys on rewritten columns, stored generated columns, a NULL
 -- uuid, a taken index name, a text name. Every refusal shows its SQLSTATE, is listed by
 -- pk_migration_status, shows as `blocked` in pk_migration_plan, and changes nothing.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
+\i tests/regress/preamble.sql
 SET client_min_messages = warning;
-\set VERBOSITY default
 \set SHOW_CONTEXT never
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
 \set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
 
 
 CREATE FUNCTION pg_temp.tr(version int) RETURNS text LANGUAGE plpgsql AS $fn$

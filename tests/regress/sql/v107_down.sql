@@ -2,16 +2,7 @@
 -- phoenix_kit_ai_endpoints_integration_uuid_index and the integration_uuid column, each if it
 -- exists; reports pins_discarded and dropped; stamps 106 (§2); a re-run at 106 finds nothing
 -- to drop. Lossy by design. §1: an error leaves everything as it was.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 ---------------------------------------------------------------------------------------
 -- 1. Up, then down. Three endpoints pinned by the backfill, one left unpinned.

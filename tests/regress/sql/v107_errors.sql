@@ -2,16 +2,7 @@
 -- shape), §1 (SQL surface of the V107 functions, NULL arguments, missing schema or table,
 -- "Messages") and §2 (the version guard and stamp for V107 up and down, force never
 -- lowering). Every refused call leaves the database exactly as it was (§1).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- pg_temp.reset(shape, version): schema pk_v107err as the fixture builds it at `shape`
 -- (106: no V107 column or index; 107: with them), one integration row (uuid 1) and one

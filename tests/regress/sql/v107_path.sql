@@ -3,16 +3,7 @@
 -- (stamp 107) → V107 down, on the fixture's realistic sample. The guard refuses V114 before
 -- V107, from 106 and from 107; the endpoint pins survive V114 both ways because V114 keeps
 -- every row's uuid.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 SELECT pg_temp.pk_fixture('pk_path', 106);
 SELECT pg_temp.pk_fixture_sample('pk_path');

@@ -1,16 +1,7 @@
 -- docs/behaviour.md §4 (V107 up): the three backfill rules, what they never touch, the column and the
 -- two indexes (built after the backfill), the report, §1 "Messages" (NOTICEs) and §2 (stamp
 -- 107, safe re-run at 107); and upstream's own V107 test cases (docs/upstream.md §5).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 ---------------------------------------------------------------------------------------
 -- 1. Upstream's own test cases (test/phoenix_kit/migrations/v107_test.exs), plus the ones

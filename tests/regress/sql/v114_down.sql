@@ -1,16 +1,7 @@
 -- docs/behaviour.md §7 (V114 down): the up -> down -> up round trip, duplicate (provider, name)
 -- pairs suffixed, case-sensitive grouping, a collision with an unmigrated row, the
 -- pre-flight errors (22023, 22001, 23505) with nothing changed, and the stamp (§2).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 ---------------------------------------------------------------------------------------
 -- 1. Round trip. Rows 1-3 share (openrouter, work) and are inserted newest first: the

@@ -3,14 +3,7 @@
 -- current and required versions and a HINT about force => true. No comment = version 1;
 -- a comment that is not an integer = 22P02. force skips the guard but never lowers the
 -- stamp. V114 before V107 is refused with the reason.
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- pg_temp.reset(version): an install with one composite row (uuid 1) and one uuid-keyed
 -- row (uuid 2), so that both directions have work to do, and the version comment set to

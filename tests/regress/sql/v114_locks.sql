@@ -4,14 +4,7 @@
 -- played by a prepared transaction (PREPARE TRANSACTION keeps its locks after this session
 -- moves on), so no contrib module is needed and the test runs on every major, PostgreSQL 13's
 -- contrib-less build included (scripts/pgcluster.sh sets max_prepared_transactions).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 SELECT pg_temp.pk_fixture('pk_lock', 113);
 SELECT pg_temp.pk_fixture_setting('pk_lock', 'integration:google:x', '{}', 'integrations',
                                   pg_temp.row_uuid(1), pg_temp.day(1));

@@ -2,14 +2,7 @@
 -- schema is 3F000 naming it, a missing table 42P01 naming the schema-qualified table; a
 -- NULL prefix, dry_run or force is 22004; SELECT pk_migrate_v114_up(); works with no
 -- arguments (prefix public).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 ---------------------------------------------------------------------------------------
 -- A schema named `My Kit` (blank, capitals): up and down work, the report and the

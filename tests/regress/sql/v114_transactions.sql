@@ -1,14 +1,7 @@
 -- docs/behaviour.md §1 "Everything happens in the caller's transaction: no COMMIT inside, and any
 -- error leaves the database exactly as it was", §8 (dry run) and the last sentence of §9
 -- (no setting changed behind them).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- An install at 113 with a composite row, a legacy row and a uuid-keyed twin of the
 -- legacy one (so the down has a row to suffix).

@@ -1,15 +1,6 @@
 -- docs/behaviour.md §6 (V114 up), §3 (key parsing as applied), §1 "The report" and "Messages",
 -- §2 (stamp, safe re-run at 114).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- An install at 113 in the public schema.
 SELECT pg_temp.pk_fixture('public', 113);

@@ -2,16 +2,7 @@
 -- names the schema and table, lists the offending rows in DETAIL (the first 50, then
 -- "and N more") and says in a HINT how to fix the data; and nothing is changed (§1: any
 -- error leaves the database exactly as it was).
-CREATE EXTENSION IF NOT EXISTS phoenix_kit_mig;
-SET client_min_messages = notice;
-\set VERBOSITY default
-SET timezone = 'UTC';
-SET datestyle = 'ISO, YMD';
-\pset null '<NULL>'
-\set ECHO none
-\i tests/fixtures/phoenix_kit_fixture.sql
-\i tests/regress/helpers.sql
-\set ECHO all
+\i tests/regress/preamble.sql
 
 -- Every case starts from an empty install at 113 in schema pk_err with one healthy row
 -- (uuid 1), adds the offending rows, runs pk_migrate_v114_up('pk_err'), and then shows
