@@ -43,36 +43,14 @@ INPUT_DIR=tests/isolation
 OUTPUT_DIR=target/isolation
 DB_NAME=pk_isolation
 
-die() { printf 'isolation: error: %s\n' "$*" >&2; exit 2; }
-say() { printf 'isolation: %s\n' "$*"; }
-
-stop=${PK_STOP_CLUSTER:-0}
-install=1
-[ "${PK_ISOLATION_NO_INSTALL:-0}" = 1 ] && install=0
-tests=()
-for arg in "$@"; do
-  case $arg in
-    --stop) stop=1 ;;
-    --no-install) install=0 ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die "unknown option $arg (see --help)" ;;
-    *) tests+=("$arg") ;;
-  esac
-done
+# shellcheck source=lib/suite.sh
+. scripts/lib/suite.sh
+suite_args isolation 33 "$@"
 
 [ -x "$PG_ISOLATION_REGRESS" ] || die "$PG_ISOLATION_REGRESS not found (PostgreSQL 13's tree has none)"
 [ -f "$INPUT_DIR/schedule" ] || die "$INPUT_DIR/schedule is missing"
 
-if [ "$stop" = 1 ]; then
-  trap 'scripts/pgcluster.sh stop || true' EXIT
-fi
-
-if [ "$install" = 1 ]; then
-  scripts/install-extension.sh
-fi
-
-scripts/pgcluster.sh start
-eval "$(scripts/pgcluster.sh env)"   # PGHOST (the socket directory), PGPORT, PGUSER
+suite_start
 unset PGDATABASE PGOPTIONS PGTZ PGDATESTYLE
 export PGCLIENTENCODING=UTF8
 

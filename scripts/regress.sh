@@ -42,38 +42,14 @@ DB_NAME=pk_regress
 # Created (dropped first if left over) by pg_regress; used to check EXECUTE privileges.
 TEST_ROLE=regress_pk_nobody
 
-die() { printf 'regress: error: %s\n' "$*" >&2; exit 2; }
-say() { printf 'regress: %s\n' "$*"; }
-
-stop=${PK_STOP_CLUSTER:-0}
-install=1
-[ "${PK_REGRESS_NO_INSTALL:-0}" = 1 ] && install=0
-tests=()
-for arg in "$@"; do
-  case $arg in
-    --stop) stop=1 ;;
-    --no-install) install=0 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die "unknown option $arg (see --help)" ;;
-    *) tests+=("$arg") ;;
-  esac
-done
+# shellcheck source=lib/suite.sh
+. scripts/lib/suite.sh
+suite_args regress 25 "$@"
 
 [ -x "$PG_REGRESS" ] || die "$PG_REGRESS not found (scripts/setup.sh)"
 [ -f "$INPUT_DIR/schedule" ] || die "$INPUT_DIR/schedule is missing"
 
-if [ "$stop" = 1 ]; then
-  trap 'scripts/pgcluster.sh stop || true' EXIT
-fi
-
-if [ "$install" = 1 ]; then
-  scripts/install-extension.sh
-fi
-
-# pgcluster.sh starts the server without RUST_BACKTRACE, so no Rust backtrace is appended to
-# the DETAIL of errors and the expected output does not depend on the machine.
-scripts/pgcluster.sh start
-eval "$(scripts/pgcluster.sh env)"   # PGHOST (the socket directory), PGPORT, PGUSER
+suite_start
 
 # A prepared transaction left by an interrupted run (v114_locks holds a lock in one) would
 # keep pg_regress from dropping the database.
