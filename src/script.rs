@@ -29,9 +29,10 @@ fn pk_migration_script(migration: Option<&str>, prefix: default!(Option<&str>, "
 /// What a migration's script reads and writes, beyond its `Spec`.
 pub struct Part {
     pub sections: fn() -> &'static Sections,
-    /// Which settings rows it reads (None: none), and the extra input of their digest.
+    /// Which settings rows it reads (None: none).
     pub settings_where: Option<&'static str>,
-    pub settings_label: &'static str,
+    /// The values of a settings row `s` it decides by, as a list of SQL expressions.
+    pub settings_inputs: &'static str,
     pub reads_endpoints: bool,
     /// The table whose rows it writes (and whose preview rows name them).
     pub written: Table,
@@ -64,7 +65,7 @@ fn inputs_sql(t: &Target, part: &Part, endpoints_label: &'static str) -> Vec<(Ta
     if let Some(filter) = part.settings_where {
         out.push((
             Table::Settings,
-            t.render(inputs.get("settings"), &[(Hole::Where, Fill::Fragment(filter)), (Hole::Label, Fill::Fragment(part.settings_label))]),
+            t.render(inputs.get("settings"), &[(Hole::Where, Fill::Fragment(filter)), (Hole::Label, Fill::Fragment(part.settings_inputs))]),
         ));
     }
     if part.reads_endpoints {
@@ -82,11 +83,13 @@ struct Data {
     rows: i64,
     /// Rows it changes.
     planned: i64,
+    /// Rows the preview shows as blocked (they stop the migration).
+    blocked: i64,
 }
 
 impl Data {
     fn empty() -> Data {
-        Data { json: "[]".into(), digest: None, changed: Vec::new(), rows: 0, planned: 0 }
+        Data { json: "[]".into(), digest: None, changed: Vec::new(), rows: 0, planned: 0, blocked: 0 }
     }
 }
 
@@ -99,7 +102,7 @@ fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, M
         " AS digest, \
              string_agg(CASE WHEN l.planned IS NULL THEN concat('[', COALESCE('\"' || l.uuid || '\"', 'null'), ',\"', l.hash, '\"]') \
                              ELSE (jsonb_build_array(l.uuid, l.hash) || l.planned)::text END, E',\\n') AS lines, \
-             count(*) AS rows, count(l.planned) AS planned, \
+             count(*) AS rows, count(l.planned) AS planned, count(*) FILTER (WHERE l.action = 'blocked') AS blocked, \
              array_agg(format('%s %s: %s', l.action, COALESCE(l.uuid::text, '(no uuid)'), l.reason)) \
                FILTER (WHERE l.action IS NOT NULL) AS changed \
              FROM (SELECT i.*, ",
@@ -129,6 +132,7 @@ fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, M
             changed: row.get_by_name::<Vec<Option<String>>, _>("changed")?.unwrap_or_default().into_iter().flatten().collect(),
             rows: row.get_by_name::<i64, _>("rows")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
             planned: row.get_by_name::<i64, _>("planned")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
+            blocked: row.get_by_name::<i64, _>("blocked")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
         })
     })?;
     Ok(data)
@@ -167,7 +171,10 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     // What stops the migration stops the script, except the privileges only applying it needs
     // (the script checks those where it runs).
     let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
-    let checks = Checks { privileges: &reads, version: true, force: false, plan: Planned::Full };
+    // The run's plan: what only status counts (V107 up's pins) is not read twice; blockers that
+    // a run leaves to its own statements (V107 up's duplicate names) show in the preview as
+    // blocked rows, and then the whole plan names them.
+    let checks = Checks { privileges: &reads, version: true, force: false, plan: Planned::ForRun };
     let preflight = Preflight::<M>::new(&t, &checks);
     if let Some(first) = preflight.blockers().into_iter().next() {
         return Err(first);
@@ -214,6 +221,12 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         live_digest.literal(Some(table.name())).push(", (SELECT ").statement(&digest_of_l()).push(" FROM (").statement(&sql).push(") l)");
     }
     live_digest.push(")");
+    if settings.blocked + endpoints.blocked > 0 {
+        return Err(M::blockers(&M::plan(&t))
+            .first()
+            .cloned()
+            .unwrap_or_else(|| MigError::new(Code::ERRCODE_INTERNAL_ERROR, format!("{}: the preview shows blocked rows the plan does not name", spec.name))));
+    }
     let ddl = M::ddl(&t, &plan);
     let (mut before, mut after) = (Sql::default(), Sql::default());
     for step in &ddl {

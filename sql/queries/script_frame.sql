@@ -39,7 +39,8 @@ BEGIN
   pk_saved := pg_catalog.jsonb_build_object(
       'search_path', pg_catalog.current_setting('search_path'), 'TimeZone', pg_catalog.current_setting('TimeZone'),
       'DateStyle', pg_catalog.current_setting('DateStyle'), 'IntervalStyle', pg_catalog.current_setting('IntervalStyle'),
-      'extra_float_digits', pg_catalog.current_setting('extra_float_digits'));
+      'extra_float_digits', pg_catalog.current_setting('extra_float_digits'),
+      'max_parallel_workers_per_gather', pg_catalog.current_setting('max_parallel_workers_per_gather'));
   -- Nothing another role created is called instead of a built-in; the digests render dates
   -- the way they were rendered on the copy.
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -47,6 +48,9 @@ BEGIN
   PERFORM set_config('DateStyle', 'ISO, YMD', true);
   PERFORM set_config('IntervalStyle', 'postgres', true);
   PERFORM set_config('extra_float_digits', '1', true);
+  -- The guard digests read their rows from subqueries sorted by uuid: a parallel plan could
+  -- hand them to the aggregate in another order.
+  PERFORM set_config('max_parallel_workers_per_gather', '0', true);
 
   IF current_setting('transaction_read_only') = 'on' THEN
     RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = format('%s cannot run in a read-only transaction', pk_params->>'migration'),

@@ -5,14 +5,15 @@
 -- UTC, DateStyle ISO). Ordered by uuid, then the input's bytes: the digest below reads them in
 -- this order.
 --   where (fragment): which settings rows the migration reads
---   label (fragment): one more input (V114 down: date_added, which orders a group; V107:
---                     integration_uuid when the column exists), or NULL
+--   label (fragment): settings: the values it decides by (V107 up: uuid, key and
+--                     last_validated_at; V114: also module and the JSON provider and name; V114
+--                     down: also date_added, which orders a group); endpoints: one more input
+--                     (integration_uuid when the column exists), or NULL
 
 --- settings
 SELECT x.rel, x.uuid, x.input, to_hex(hashtextextended(x.input, 0)) AS hash
   FROM (SELECT 'phoenix_kit_settings'::text AS rel, s.uuid,
-               ROW(s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name',
-                   s.value_json -> 'last_validated_at', @label@)::text AS input
+               ROW(@label@)::text AS input
           FROM @settings@ s
          WHERE @where@) x
  ORDER BY x.uuid, x.input COLLATE "C"

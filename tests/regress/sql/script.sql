@@ -92,6 +92,17 @@ SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
 SELECT pk_migration_script('v114_up', 'pk_sc');
 SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
 
+-- Endpoints whose names collide case-insensitively stop V107 up (its unique index): the script
+-- is not made, 23505 naming them, and nothing changes.
+DROP SCHEMA IF EXISTS pk_sc CASCADE;
+SELECT pg_temp.pk_fixture('pk_sc', 106);
+SELECT pg_temp.pk_fixture_endpoint('pk_sc', 'Chat', 'openrouter', pg_temp.row_uuid(7)) IS NOT NULL AS added;
+SELECT pg_temp.pk_fixture_endpoint('pk_sc', 'chat', 'openrouter', pg_temp.row_uuid(8)) IS NOT NULL AS added;
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+SELECT pk_migration_script('v107_up', 'pk_sc');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+
 -- A version moved since the copy: the version guard's own message.
 SELECT pg_temp.setup('pk_sc') AS fp \gset
 SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
