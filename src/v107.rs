@@ -98,8 +98,13 @@ fn column_type(t: &Target) -> Option<String> {
 
 /// The plan query of V107 up: one row per unpinned endpoint, its rule and its integration.
 pub fn up_plan_sql(t: &Target, column_exists: bool) -> Sql {
+    plan_over(t, column_exists, &candidates_sql(t))
+}
+
+/// The plan query of V107 up over the candidate rows `candidates` (a statement).
+fn plan_over(t: &Target, column_exists: bool, candidates: &Sql) -> Sql {
     let unpinned = if column_exists { "e.integration_uuid IS NULL" } else { "true" };
-    t.render(template!("v107_up_plan"), &[(Hole::Candidates, Fill::Statement(&candidates_sql(t))), (Hole::Unpinned, Fill::Fragment(unpinned))])
+    t.render(template!("v107_up_plan"), &[(Hole::Candidates, Fill::Statement(candidates)), (Hole::Unpinned, Fill::Fragment(unpinned))])
 }
 
 /// V107's candidate rows (`v107_up_candidates.sql`): the plan and the preview pick from the
@@ -293,7 +298,11 @@ impl Migration for Up {
     fn preview_sql(t: &Target, plan: &UpPlan) -> Sql {
         t.render(
             template!("v107_up_preview"),
-            &[(Hole::Candidates, Fill::Statement(&candidates_sql(t))), (Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))],
+            &[
+                (Hole::Candidates, Fill::Statement(&candidates_sql(t))),
+                // The plan picks from the preview's own candidates (read once, for both).
+                (Hole::Plan, Fill::Statement(&plan_over(t, plan.column_exists, &Sql::fixed("SELECT * FROM all_candidates")))),
+            ],
         )
     }
 

@@ -3,7 +3,10 @@
 -- latest-validated rule the chosen row, its last_validated_at, how many other candidates
 -- there were and the runner-up — or why it stays unpinned; and every endpoint whose name
 -- collides case-insensitively (blocked). Read-only.
-WITH planned AS (
+WITH all_candidates AS MATERIALIZED (
+    -- Read once: the plan's latest-validated rule and the ranking below both pick from them.
+    @candidates@
+), planned AS (
     @plan@
     -- Fenced: the plan's per-endpoint look-ups run once, not again for each join below.
     OFFSET 0
@@ -13,7 +16,7 @@ WITH planned AS (
     -- every candidate); then the key and last_validated_at of those two rows.
     SELECT r.provider, r.candidates, w.key AS w_key, w.raw AS w_raw, ru.key AS ru_key, ru.raw AS ru_raw
       FROM (SELECT c.provider, count(*) AS candidates, phoenix_kit_mig_internal.pk_latest_validated_top2(c.validated_text, c.uuid) AS top
-              FROM (@candidates@) c
+              FROM all_candidates c
              WHERE c.provider IS NOT NULL
              GROUP BY c.provider) r,
            LATERAL (SELECT min(s.key::text) AS key, (array_agg(s.value_json -> 'last_validated_at' ORDER BY s.key))[1] AS raw
