@@ -31,7 +31,8 @@ pub struct Part {
     pub sections: fn() -> &'static Sections,
     /// Which settings rows it reads (None: none).
     pub settings_where: Option<&'static str>,
-    /// The values of a settings row `s` it decides by, as a list of SQL expressions.
+    /// The text of the values of a settings row `s` it decides by: one SQL expression, each
+    /// value quoted (format's %L), so that different values never give the same text.
     pub settings_inputs: &'static str,
     pub reads_endpoints: bool,
     /// The table whose rows it writes (and whose preview rows name them).

@@ -180,7 +180,7 @@ impl Migration for Up {
     const SCRIPT: Part = Part {
         sections: || sections!("script_v107_up"),
         settings_where: Some("s.key LIKE 'integration:%'"),
-        settings_inputs: "s.uuid, s.key, s.value_json -> 'last_validated_at'",
+        settings_inputs: "format('%s %L %L', s.uuid, s.key, s.value_json -> 'last_validated_at')",
         reads_endpoints: true,
         written: Table::Endpoints,
         planned: "CASE WHEN p.action = 'pin' THEN jsonb_build_array(p.after -> 'integration_uuid') END",
@@ -478,7 +478,7 @@ impl Migration for Down {
     const SCRIPT: Part = Part {
         sections: || sections!("script_v107_down"),
         settings_where: None,
-        settings_inputs: "s.uuid",
+        settings_inputs: "format('%s', s.uuid)",
         reads_endpoints: true,
         written: Table::Endpoints,
         planned: "CASE WHEN p.action = 'unpin' THEN jsonb_build_array(p.before -> 'integration_uuid') END",

@@ -95,7 +95,7 @@ impl Migration for Up {
     const SCRIPT: Part = Part {
         sections: || sections!("script_v114_up"),
         settings_where: Some("s.key LIKE 'integration:%'"),
-        settings_inputs: "s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at'",
+        settings_inputs: "format('%s %L %L %L %L %L', s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at')",
         reads_endpoints: false,
         written: Table::Settings,
         planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'value_json' -> 'provider', p.after -> 'value_json' -> 'name') END",
@@ -313,7 +313,7 @@ impl Migration for Down {
     const SCRIPT: Part = Part {
         sections: || sections!("script_v114_down"),
         settings_where: Some("s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)"),
-        settings_inputs: "s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at', s.date_added",
+        settings_inputs: "format('%s %L %L %L %L %L %L', s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at', s.date_added)",
         reads_endpoints: false,
         written: Table::Settings,
         planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'key') END",

@@ -5,15 +5,16 @@
 -- UTC, DateStyle ISO). Ordered by uuid, then the input's bytes: the digest below reads them in
 -- this order.
 --   where (fragment): which settings rows the migration reads
---   label (fragment): settings: the values it decides by (V107 up: uuid, key and
+--   label (fragment): settings: the text of the values it decides by (V107 up: uuid, key and
 --                     last_validated_at; V114: also module and the JSON provider and name; V114
---                     down: also date_added, which orders a group); endpoints: one more input
+--                     down: also date_added, which orders a group), each quoted (format's %L:
+--                     no two rows' values give one text); endpoints: one more input
 --                     (integration_uuid when the column exists), or NULL
 
 --- settings
 SELECT x.rel, x.uuid, x.input, to_hex(hashtextextended(x.input, 0)) AS hash
   FROM (SELECT 'phoenix_kit_settings'::text AS rel, s.uuid,
-               ROW(@label@)::text AS input
+               @label@ AS input
           FROM @settings@ s
          WHERE @where@) x
  ORDER BY x.uuid, x.input COLLATE "C"
