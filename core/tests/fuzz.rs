@@ -11,6 +11,9 @@
 //! fuzz` changes both. cargo-fuzz (libFuzzer) would need a nightly toolchain, which these
 //! machines do not have; proptest runs on stable.
 
+mod common;
+
+use common::{civil_from_days, format_rfc3339};
 use phoenix_kit_mig_core::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -214,31 +217,10 @@ fn oracle_parse(key: &str) -> Option<(Option<&str>, &str)> {
     ))
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// RFC 3339 in UTC with microseconds, or None outside years 0000-9999.
+/// RFC 3339 in UTC (`Z`) of `micros`, None outside the years 0000-9999.
 fn rfc3339_utc(micros: i64) -> Option<String> {
-    let (secs, frac) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    (0..=9999).contains(&y).then(|| {
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:06}Z",
-            sod / 3600,
-            sod % 3600 / 60,
-            sod % 60
-        )
-    })
+    let (y, _, _) = civil_from_days(micros.div_euclid(1_000_000).div_euclid(86_400));
+    (0..=9999).contains(&y).then(|| format_rfc3339(micros, 0))
 }
 
 /// 0000-01-01T00:00:00+23:59 .. 9999-12-31T23:59:59.999999-23:59, in microseconds.
