@@ -21,6 +21,7 @@ mod tests {
         "@label@",
         "@schema_literal@",
         "@candidates@",
+        "@uuid_keys@",
         "@unpinned@",
         "@key_max@",
         "@internal@",

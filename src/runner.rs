@@ -126,6 +126,11 @@ pub trait Migration {
     fn plan_for_run(t: &Target) -> Self::Plan {
         Self::plan(t)
     }
+    /// Every blocker of `plan` (nothing is left to a statement: the migration script is made
+    /// only where the migration would run), without the counts only status reports.
+    fn plan_for_script(t: &Target) -> Self::Plan {
+        Self::plan(t)
+    }
     fn blockers(plan: &Self::Plan) -> &[MigError];
     /// How many rows a run now would change.
     fn pending(plan: &Self::Plan) -> i64;
@@ -189,6 +194,8 @@ pub enum Planned {
     Full,
     /// `Migration::plan_for_run`.
     ForRun,
+    /// `Migration::plan_for_script`.
+    ForScript,
 }
 
 /// A migration's pre-flight: every blocker, in the one order a run meets them — the tables
@@ -238,6 +245,7 @@ impl<M: Migration> Preflight<M> {
             _ if !spec.plan_readable(t) => None,
             Planned::Full => Some(M::plan(t)),
             Planned::ForRun => Some(M::plan_for_run(t)),
+            Planned::ForScript => Some(M::plan_for_script(t)),
         };
         Preflight { checks: found, tables_ok, version, plan }
     }

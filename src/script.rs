@@ -48,11 +48,29 @@ pub struct Part {
 const ROLE_FACTS: &[&str] =
     &["can_select", "can_update", "can_lock_share", "is_owner", "can_create_in_schema", "rls_active", "comment", "user_code_on_update", "user_triggers"];
 
-fn facts_sql(t: &Target, part: &Part) -> Sql {
+fn facts_sql<M: Migration>(t: &Target, part: &Part) -> Sql {
     let mut sql = Sql::fixed(
         "SELECT jsonb_build_object('schema_present', bool_or(f.schema_present), 'schema_usage', bool_or(f.schema_usage), \
-         'tables', jsonb_object_agg(f.table_name, to_jsonb(f) - 'schema_present' - 'schema_usage' - 'temp_allowed')",
+         'tables', jsonb_object_agg(f.table_name, (to_jsonb(f) - 'schema_present' - 'schema_usage' - 'temp_allowed')",
     );
+    // Foreign keys count only on the columns the migration refuses them on (section 11.1): a key
+    // of another table referencing the endpoints' uuid, which a copy of the three tables cannot
+    // hold, is no difference.
+    sql.push(
+        " || jsonb_build_object('foreign_keys', (SELECT COALESCE(jsonb_agg(k ORDER BY k COLLATE \"C\"), '[]'::jsonb) \
+         FROM unnest(f.foreign_keys) k WHERE split_part(k, E'\\t', 1) = ANY (CASE f.table_name",
+    );
+    for u in M::SPEC.uses {
+        sql.push(" WHEN ").literal(Some(u.table.name())).push(" THEN ARRAY[");
+        for (i, column) in u.no_foreign_keys.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.literal(Some(column));
+        }
+        sql.push("]::text[]");
+    }
+    sql.push(" ELSE ARRAY[]::text[] END)))))");
     if part.reads_endpoints {
         sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (").statement(&t.render(template!("v107_index"), &[])).push(") x)");
     }
@@ -84,13 +102,11 @@ struct Data {
     rows: i64,
     /// Rows it changes.
     planned: i64,
-    /// Rows the preview shows as blocked (they stop the migration).
-    blocked: i64,
 }
 
 impl Data {
     fn empty() -> Data {
-        Data { json: "[]".into(), digest: None, changed: Vec::new(), rows: 0, planned: 0, blocked: 0 }
+        Data { json: "[]".into(), digest: None, changed: Vec::new(), rows: 0, planned: 0 }
     }
 }
 
@@ -103,7 +119,7 @@ fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, M
         " AS digest, \
              string_agg(CASE WHEN l.planned IS NULL THEN concat('[', COALESCE('\"' || l.uuid || '\"', 'null'), ',\"', l.hash, '\"]') \
                              ELSE (jsonb_build_array(l.uuid, l.hash) || l.planned)::text END, E',\\n') AS lines, \
-             count(*) AS rows, count(l.planned) AS planned, count(*) FILTER (WHERE l.action = 'blocked') AS blocked, \
+             count(*) AS rows, count(l.planned) AS planned, \
              array_agg(format('%s %s: %s', l.action, COALESCE(l.uuid::text, '(no uuid)'), l.reason)) \
                FILTER (WHERE l.action IS NOT NULL) AS changed \
              FROM (SELECT i.*, ",
@@ -133,7 +149,6 @@ fn read_data(inputs: &Sql, preview: Option<&Sql>, part: &Part) -> Result<Data, M
             changed: row.get_by_name::<Vec<Option<String>>, _>("changed")?.unwrap_or_default().into_iter().flatten().collect(),
             rows: row.get_by_name::<i64, _>("rows")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
             planned: row.get_by_name::<i64, _>("planned")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
-            blocked: row.get_by_name::<i64, _>("blocked")?.ok_or(pgrx::spi::Error::InvalidPosition)?,
         })
     })?;
     Ok(data)
@@ -172,10 +187,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     // What stops the migration stops the script, except the privileges only applying it needs
     // (the script checks those where it runs).
     let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
-    // The run's plan: what only status counts (V107 up's pins) is not read twice; blockers that
-    // a run leaves to its own statements (V107 up's duplicate names) show in the preview as
-    // blocked rows, and then the whole plan names them.
-    let checks = Checks { privileges: &reads, version: true, force: false, plan: Planned::ForRun };
+    let checks = Checks { privileges: &reads, version: true, force: false, plan: Planned::ForScript };
     let preflight = Preflight::<M>::new(&t, &checks);
     if let Some(first) = preflight.blockers().into_iter().next() {
         return Err(first);
@@ -186,7 +198,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     let stamp = spec.rule.stamp_after(version);
 
     // The copy's facts, as the script will read them where it runs.
-    let facts_sql = facts_sql(&t, part);
+    let facts_sql = facts_sql::<M>(&t, part);
     let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?.map(|j| j.0).unwrap_or(Value::Null);
     let has_pin_column = facts["tables"]["phoenix_kit_ai_endpoints"]["columns"].as_array().is_some_and(|c| c.iter().any(|v| v == "integration_uuid=uuid"));
     if let Some(tables) = facts["tables"].as_object_mut() {
@@ -222,12 +234,6 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         live_digest.literal(Some(table.name())).push(", (SELECT ").statement(&digest_of_l()).push(" FROM (").statement(&sql).push(") l)");
     }
     live_digest.push(")");
-    if settings.blocked + endpoints.blocked > 0 {
-        return Err(M::blockers(&M::plan(&t))
-            .first()
-            .cloned()
-            .unwrap_or_else(|| MigError::new(Code::ERRCODE_INTERNAL_ERROR, format!("{}: the preview shows blocked rows the plan does not name", spec.name))));
-    }
     let ddl = M::ddl(&t, &plan);
     let (mut before, mut after) = (Sql::default(), Sql::default());
     for step in &ddl {
@@ -247,6 +253,9 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         .into_iter()
         .map(|c| json!([c.table.map(Table::name), c.fact, c.expected, c.error.sqlstate(), c.error.message, c.error.hint, c.error.detail]))
         .collect();
+    // The guard compares texts byte for byte: only a database of the same encoding holds the
+    // same bytes for the same values.
+    let server_encoding: Option<String> = Spi::get_one("SELECT current_setting('server_encoding')")?;
     let params = json!({
         "migration": spec.name,
         "schema": t.schema,
@@ -259,6 +268,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         "access": access,
         "facts": facts,
         "written": part.written.name(),
+        "server_encoding": server_encoding,
     })
     .to_string();
     let params = ascii_json(&params);

@@ -127,6 +127,8 @@ pub enum Hole {
     /// A statement rendered before (the migration's plan query; V107's candidate rows).
     Plan,
     Candidates,
+    /// V114 up's settings rows whose key has a uuid's shape (v114_uuid_keys.sql).
+    UuidKeys,
     /// Fixed fragments of the program's own, chosen by the caller.
     Unpinned,
     Where,
@@ -160,6 +162,7 @@ impl Hole {
             self,
             Hole::Plan
                 | Hole::Candidates
+                | Hole::UuidKeys
                 | Hole::Facts
                 | Hole::Inputs
                 | Hole::Digest
@@ -187,6 +190,7 @@ const HOLES: &[(&str, Hole)] = &[
     ("table", Hole::Table),
     ("plan", Hole::Plan),
     ("candidates", Hole::Candidates),
+    ("uuid_keys", Hole::UuidKeys),
     ("unpinned", Hole::Unpinned),
     ("where", Hole::Where),
     ("label", Hole::Label),
@@ -536,6 +540,29 @@ mod tests {
             seen += 1;
         }
         assert!(seen > 20, "found {seen} templates");
+    }
+
+    /// Everything inside a migration script's DO block is ASCII: PostgreSQL converts the body
+    /// from the applying client's encoding, and a '§' in a comment breaks it under SJIS or on a
+    /// LATIN1 database (the data is ASCII by its own escaping, see script.rs).
+    #[test]
+    fn script_body_templates_are_ascii() {
+        for name in [
+            "catalog",
+            "v107_index",
+            "v107_down_dependents",
+            "script_inputs",
+            "script_frame",
+            "script_v114_up",
+            "script_v114_down",
+            "script_v107_up",
+            "script_v107_down",
+        ] {
+            let text = std::fs::read_to_string(format!("{}/sql/queries/{name}.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            if let Some((at, c)) = text.char_indices().find(|(_, c)| !c.is_ascii()) {
+                panic!("{name}.sql: {c:?} at byte {at}");
+            }
+        }
     }
 
     #[test]

@@ -191,11 +191,7 @@ impl Migration for Up {
 
     /// Every reason V107 up cannot run (§4 step 1, §11.4), and the pins it would make.
     fn plan(t: &Target) -> UpPlan {
-        let mut plan = Self::plan_for_run(t);
-        if let Some(duplicates) = duplicate_names(t) {
-            plan.blockers.insert(0, duplicates);
-            plan.row_blockers += 1;
-        }
+        let mut plan = Self::plan_for_script(t);
         // The pins themselves (a pass over every integration row with its timestamp): for
         // status and the preview; a run computes them once, in its UPDATE.
         let sql = t.render(template!("v107_up_pins"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))]);
@@ -206,6 +202,15 @@ impl Migration for Up {
             })
             .expect("V107 up plan"),
         );
+        plan
+    }
+
+    fn plan_for_script(t: &Target) -> UpPlan {
+        let mut plan = Self::plan_for_run(t);
+        if let Some(duplicates) = duplicate_names(t) {
+            plan.blockers.insert(0, duplicates);
+            plan.row_blockers += 1;
+        }
         plan
     }
 

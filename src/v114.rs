@@ -44,6 +44,11 @@ pub fn up_plan_sql(t: &Target) -> Sql {
     t.render(template!("v114_up_plan"), &[])
 }
 
+/// The settings rows whose key has a uuid's shape, for the pre-flight and the preview alike.
+fn uuid_keys_sql(t: &Target) -> Sql {
+    t.render(template!("v114_uuid_keys"), &[])
+}
+
 /// The plan query of V114 down: one row per uuid-keyed integration row with its new key.
 pub fn down_plan_sql(t: &Target) -> Sql {
     t.render(template!("v114_down_plan"), &[])
@@ -95,7 +100,7 @@ impl Migration for Up {
     const SCRIPT: Part = Part {
         sections: || sections!("script_v114_up"),
         settings_where: Some("s.key LIKE 'integration:%'"),
-        settings_inputs: "format('%s %L %L %L %L %L', s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at')",
+        settings_inputs: "format('%s %L %L %L %L %L %L', s.uuid, s.key, s.module, jsonb_typeof(s.value_json), s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at')",
         reads_endpoints: false,
         written: Table::Settings,
         planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'value_json' -> 'provider', p.after -> 'value_json' -> 'name') END",
@@ -105,7 +110,8 @@ impl Migration for Up {
     type Outcome = V114UpOutcome;
 
     fn plan(t: &Target) -> UpPlan {
-        let sql = t.render(template!("v114_up_preflight"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
+        let sql =
+            t.render(template!("v114_up_preflight"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t))), (Hole::UuidKeys, Fill::Statement(&uuid_keys_sql(t)))]);
         let key_max = t.column_max_chars(Table::Settings, "key");
         let module_max = t.column_max_chars(Table::Settings, "module");
         let settings = t.qualified(Table::Settings);
@@ -217,7 +223,7 @@ impl Migration for Up {
     }
 
     fn preview_sql(t: &Target, _plan: &UpPlan) -> Sql {
-        t.render(template!("v114_up_preview"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))])
+        t.render(template!("v114_up_preview"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t))), (Hole::UuidKeys, Fill::Statement(&uuid_keys_sql(t)))])
     }
 
     fn row_blockers(plan: &UpPlan) -> usize {
@@ -313,7 +319,7 @@ impl Migration for Down {
     const SCRIPT: Part = Part {
         sections: || sections!("script_v114_down"),
         settings_where: Some("s.key LIKE 'integration:%' OR (s.module = 'integrations' AND s.key = s.uuid::text)"),
-        settings_inputs: "format('%s %L %L %L %L %L %L', s.uuid, s.key, s.module, s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at', s.date_added)",
+        settings_inputs: "format('%s %L %L %L %L %L %L %L', s.uuid, s.key, s.module, jsonb_typeof(s.value_json), s.value_json -> 'provider', s.value_json -> 'name', s.value_json -> 'last_validated_at', s.date_added)",
         reads_endpoints: false,
         written: Table::Settings,
         planned: "CASE WHEN p.action = 'rewrite' THEN jsonb_build_array(p.after -> 'key') END",

@@ -1,8 +1,8 @@
 -- Everything the runner needs to know about the schema and its three tables, in one read:
--- (Arrays are ordered by name, not by column number: a migration script (§13) compares these
+-- (Arrays are ordered by name, not by column number: a migration script (section 13) compares these
 -- facts between a restored copy and the database it was dumped from.)
--- what each relation is (§11.1), its columns, the caller's privileges (§11.7) and whether
--- row-level security applies to the caller (§11.2), its unique indexes and triggers. Read once
+-- what each relation is (section 11.1), its columns, the caller's privileges (section 11.7) and whether
+-- row-level security applies to the caller (section 11.2), its unique indexes and triggers. Read once
 -- before the locks (to refuse early, without waiting) and again under them (what the run then
 -- relies on cannot change any more). Read-only; relations are looked up by name and judged
 -- by oid, so nothing here needs USAGE on the schema.
@@ -46,7 +46,7 @@ SELECT t.name AS table_name,
                   AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS key_unique,
        -- Code of the table's users that an UPDATE runs: triggers (not PostgreSQL's own for
        -- constraints) that fire on UPDATE, and functions or operators of theirs in a CHECK or
-       -- exclusion constraint, an index expression or an index predicate — any of these can
+       -- exclusion constraint, an index expression or an index predicate - any of these can
        -- write rows while the UPDATE runs.
        (EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
                  WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D' AND (g.tgtype & 16) <> 0)

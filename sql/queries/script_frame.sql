@@ -67,6 +67,19 @@ BEGIN
       HINT = format('GRANT TEMPORARY ON DATABASE %s TO the role that applies the script.', quote_ident(current_database()));
   END IF;
 
+  IF current_setting('server_encoding') IS DISTINCT FROM pk_params->>'server_encoding' THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('%s: this database''s encoding is %s, the copy the script was made from was %s', pk_params->>'migration',
+                       current_setting('server_encoding'), pk_params->>'server_encoding'),
+      DETAIL = 'The script compares the values it decides by byte for byte, and the same bytes are other characters in another encoding.',
+      HINT = 'Restore the dump into a database with this encoding (CREATE DATABASE ... ENCODING ...) and make the script there.';
+  END IF;
+  IF to_regclass('pg_temp.pk_mig_rows') IS NOT NULL OR to_regclass('pg_temp.pk_mig_before') IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('%s: this session has a temporary table named pk_mig_rows or pk_mig_before, which the script needs for itself', pk_params->>'migration'),
+      HINT = 'Drop it, or apply the script in a new session.';
+  END IF;
+
   -- Checked before the locks (refused without waiting), and again under them (what the run
   -- relies on cannot change any more).
   FOR pk_pass IN 1..2 LOOP

@@ -1,4 +1,4 @@
--- V107 down: every object that depends on integration_uuid and was not made by V107 — views
+-- V107 down: every object that depends on integration_uuid and was not made by V107 - views
 -- (through their rewrite rule), foreign keys, constraints, other indexes, extended statistics,
 -- policies, triggers' column lists. DROP COLUMN would drop or refuse them; V107 down refuses
 -- first and names them all. Read-only.

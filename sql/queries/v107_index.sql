@@ -1,7 +1,7 @@
 -- V107 up/down: the relations of the target schema that have the names of V107's indexes,
 -- and what each is. Read-only.
 --   schema_literal (hole): the schema name, as a quoted literal
--- No parameters: a migration script (§13) runs this very statement where it is applied.
+-- No parameters: a migration script (section 13) runs this very statement where it is applied.
 SELECT c.relname::text AS relname,
        CASE WHEN c.relkind = 'i' THEN pg_get_indexdef(c.oid)
                  || CASE WHEN NOT (i.indisvalid AND i.indisready) THEN ' (INVALID: left by a failed CREATE INDEX CONCURRENTLY)' ELSE '' END

@@ -5,22 +5,13 @@
 WITH planned AS (
     @plan@
 ), key_taken AS (
-    -- Only a lowercase, hyphenated uuid text can equal some row's uuid::text. Such keys are
-    -- found by two range scans of the text_pattern_ops key index (integration keys start
-    -- with 'i'), not by joining the whole table to itself; each then probes the primary key.
-    -- min(): without a unique uuid the probe may find several rows and must not fail.
+    -- Each uuid-shaped key, with the integration row whose uuid it is (probing the primary
+    -- key); min(): without a unique uuid the probe may find several rows and must not fail.
     SELECT u.uuid_text AS uuid, u.key, u.holder
       FROM (SELECT k.holder, k.key AS uuid_text,
                    (SELECT min(s.key::text) FROM @settings@ s
                      WHERE s.uuid = k.key::uuid AND s.key LIKE 'integration:%') AS key
-              FROM (SELECT k.key::text AS key, k.uuid AS holder FROM @settings@ k
-                     WHERE k.key ~>=~ '0' AND k.key ~<~ ':'
-                       AND k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                    -- UNION ALL, not OR: two index range scans instead of a bitmap over the heap.
-                    UNION ALL
-                    SELECT k.key::text, k.uuid FROM @settings@ k
-                     WHERE k.key ~>=~ 'a' AND k.key ~<~ 'g'
-                       AND k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') k) u
+              FROM (@uuid_keys@) k) u
      WHERE u.key IS NOT NULL
 )
 SELECT count(*) AS rows,

@@ -5,15 +5,7 @@
 WITH planned AS (
     @plan@
 ), key_taken AS (
-    -- As in v114_up_preflight.sql: uuid-shaped keys, by two range scans of the key index.
-    SELECT k.key AS uuid_text, k.holder
-      FROM (SELECT k.key::text AS key, k.uuid AS holder FROM @settings@ k
-             WHERE k.key ~>=~ '0' AND k.key ~<~ ':'
-               AND k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-            UNION ALL
-            SELECT k.key::text, k.uuid FROM @settings@ k
-             WHERE k.key ~>=~ 'a' AND k.key ~<~ 'g'
-               AND k.key ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$') k
+    SELECT k.key AS uuid_text, k.holder FROM (@uuid_keys@) k
 )
 SELECT 'phoenix_kit_settings'::text AS relation, p.uuid AS row_uuid,
        CASE WHEN p.blocked IS NOT NULL THEN 'blocked' ELSE 'rewrite' END AS action,

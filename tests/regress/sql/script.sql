@@ -192,6 +192,58 @@ SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
 
+-- Found by an attack on the script's guard (each seen failing before its mend):
+-- value_json turned from an object into an array after the copy: V114 up decides by its shape,
+-- so the guard refuses (55000), not the verify step after writing (27000); nothing changes.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+UPDATE pk_sc.phoenix_kit_settings SET value_json = '["enc:v1:old"]' WHERE uuid = pg_temp.row_uuid(2);
+SELECT pg_temp.pk_fingerprint('pk_sc') AS fp \gset
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+-- Endpoints with NULL uuids whose names collide: the migration refuses (23505), so the script
+-- is not made either.
+DROP SCHEMA IF EXISTS pk_sc CASCADE;
+SELECT pg_temp.pk_fixture('pk_sc', 106);
+ALTER TABLE pk_sc.phoenix_kit_ai_endpoints DROP CONSTRAINT phoenix_kit_ai_endpoints_pkey;
+ALTER TABLE pk_sc.phoenix_kit_ai_endpoints ALTER COLUMN uuid DROP NOT NULL;
+INSERT INTO pk_sc.phoenix_kit_ai_endpoints (name, provider, api_key, model, inserted_at, updated_at, uuid)
+VALUES ('Dup', 'openrouter', '', 'm', now(), now(), NULL), ('dup', 'openrouter', '', 'm', now(), now(), NULL);
+SELECT pk_migration_script('v107_up', 'pk_sc') IS NOT NULL AS made;
+\echo :LAST_ERROR_SQLSTATE
+-- Another table's foreign key on the endpoints' uuid, made after the copy (an application's
+-- table a dump of phoenix_kit* does not hold): the extension allows it, and so does the script.
+DROP SCHEMA IF EXISTS pk_sc CASCADE;
+SELECT pg_temp.pk_fixture('pk_sc', 106);
+SELECT pg_temp.pk_fixture_setting('pk_sc', 'integration:openrouter:default', '{}', 'integrations', pg_temp.row_uuid(1), pg_temp.day(1)) IS NOT NULL AS added;
+SELECT pg_temp.pk_fixture_endpoint('pk_sc', 'Chat', 'openrouter:default', pg_temp.row_uuid(9)) IS NOT NULL AS added;
+SELECT pk_migration_script('v107_up', 'pk_sc') AS script \gset
+CREATE TABLE pk_sc.app_requests (endpoint_uuid uuid REFERENCES pk_sc.phoenix_kit_ai_endpoints (uuid));
+:script
+SELECT uuid, integration_uuid FROM pk_sc.phoenix_kit_ai_endpoints;
+-- A temporary table of the applying session with the name the script needs: its own 55000,
+-- nothing changes.
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+CREATE TEMPORARY TABLE pk_mig_rows (x int);
+:script
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_sc') = :'fp' AS unchanged;
+DROP TABLE pg_temp.pk_mig_rows;
+
 DROP SCHEMA pk_sc CASCADE;
 DROP SCHEMA "pk */ 
 '; DROP TABLE x; --" CASCADE;
+
+-- A database of another encoding: the guard compares bytes, so the script refuses there
+-- (55000) before it reads anything (SQL_ASCII would otherwise misread its escapes).
+SELECT pg_temp.setup('pk_sc') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc') AS script \gset
+DROP SCHEMA pk_sc CASCADE;
+CREATE DATABASE regress_pk_script_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c regress_pk_script_ascii
+:script
+\echo :LAST_ERROR_SQLSTATE
+\c pk_regress
+DROP DATABASE regress_pk_script_ascii;
