@@ -70,7 +70,7 @@ fn facts_sql<M: Migration>(t: &Target, part: &Part) -> Sql {
         }
         sql.push("]::text[]");
     }
-    sql.push(" ELSE ARRAY[]::text[] END)))))");
+    sql.push(" ELSE ARRAY[]::text[] END))))");
     if part.reads_endpoints {
         sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (").statement(&t.render(template!("v107_index"), &[])).push(") x)");
     }
