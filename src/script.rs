@@ -11,7 +11,7 @@
 //! script through the renderer's literal or comment quoting.
 use crate::errors::{Code, MigError};
 use crate::registry;
-use crate::runner::{self, Checks, Migration, Planned, Preflight};
+use crate::runner::{self, Checks, Migration, Planned, Preflight, TableUse};
 use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Sql};
 use crate::target::{Privilege, Table, Target};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -56,21 +56,25 @@ fn facts_sql<M: Migration>(t: &Target, part: &Part) -> Sql {
     // Foreign keys count only on the columns the migration refuses them on (section 11.1): a key
     // of another table referencing the endpoints' uuid, which a copy of the three tables cannot
     // hold, is no difference.
-    sql.push(
-        " || jsonb_build_object('foreign_keys', (SELECT COALESCE(jsonb_agg(k ORDER BY k COLLATE \"C\"), '[]'::jsonb) \
-         FROM unnest(f.foreign_keys) k WHERE split_part(k, E'\\t', 1) = ANY (CASE f.table_name",
-    );
-    for u in M::SPEC.uses {
-        sql.push(" WHEN ").literal(Some(u.table.name())).push(" THEN ARRAY[");
-        for (i, column) in u.no_foreign_keys.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
+    sql.push(" || jsonb_build_object('foreign_keys', (SELECT COALESCE(jsonb_agg(k ORDER BY k COLLATE \"C\"), '[]'::jsonb) FROM unnest(f.foreign_keys) k WHERE ");
+    let refused: Vec<&TableUse> = M::SPEC.uses.iter().filter(|u| !u.no_foreign_keys.is_empty()).collect();
+    if refused.is_empty() {
+        sql.push("false");
+    } else {
+        sql.push("split_part(k, E'\\t', 1) = ANY (CASE f.table_name");
+        for u in refused {
+            sql.push(" WHEN ").literal(Some(u.table.name())).push(" THEN ARRAY[");
+            for (i, column) in u.no_foreign_keys.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.literal(Some(column));
             }
-            sql.literal(Some(column));
+            sql.push("]::text[]");
         }
-        sql.push("]::text[]");
+        sql.push(" ELSE ARRAY[]::text[] END)");
     }
-    sql.push(" ELSE ARRAY[]::text[] END))))");
+    sql.push(")))");
     if part.reads_endpoints {
         sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (").statement(&t.render(template!("v107_index"), &[])).push(") x)");
     }
