@@ -87,19 +87,4 @@ else
   args+=(--schedule="$INPUT_DIR/schedule")
 fi
 
-say "$PG_ISOLATION_REGRESS ${args[*]}"
-rc=0
-"$PG_ISOLATION_REGRESS" "${args[@]}" || rc=$?
-
-if [ "$rc" -ne 0 ]; then
-  if [ -s "$OUTPUT_DIR/regression.diffs" ]; then
-    say "differences (also in $OUTPUT_DIR/regression.diffs):"
-    cat "$OUTPUT_DIR/regression.diffs"
-  fi
-  say "FAILED (pg_isolation_regress exit $rc); outputs in $OUTPUT_DIR/results/"
-  exit 1
-fi
-say "all tests passed (outputs in $OUTPUT_DIR/results/)"
-if [ "$stop" != 1 ]; then
-  say "the cluster is still running; stop it with scripts/pgcluster.sh stop (or pass --stop next time)"
-fi
+suite_run "$PG_ISOLATION_REGRESS" "${args[@]}"

@@ -5,6 +5,7 @@
 #                                    --no-install (or PK_<NAME>_NO_INSTALL=1), -h (prints lines
 #                                    2..HELP_LINES of the calling script) and the TEST names
 #                                    into: stop, install, tests[]
+#   suite_run DRIVER ARGS…           runs the driver, prints its diffs and exits 1 on a failure
 #   suite_start                      stops the cluster at exit (--stop or PK_STOP_CLUSTER=1),
 #                                    installs the extension unless --no-install, starts the
 #                                    major's cluster and exports its PGHOST, PGPORT, PGUSER
@@ -41,4 +42,25 @@ suite_start() {
   # the DETAIL of errors and the expected output does not depend on the machine.
   scripts/pgcluster.sh start
   eval "$(scripts/pgcluster.sh env)"   # PGHOST (the socket directory), PGPORT, PGUSER
+}
+
+# suite_run DRIVER ARGS...: runs the test driver (pg_regress, pg_isolation_regress) and exits
+# non-zero with its diffs printed when a test fails.
+suite_run() {
+  local driver=$1 rc=0
+  shift
+  say "$driver $*"
+  "$driver" "$@" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    if [ -s "$OUTPUT_DIR/regression.diffs" ]; then
+      say "differences (also in $OUTPUT_DIR/regression.diffs):"
+      cat "$OUTPUT_DIR/regression.diffs"
+    fi
+    say "FAILED ($(basename "$driver") exit $rc); outputs in $OUTPUT_DIR/results/"
+    exit 1
+  fi
+  say "all tests passed (outputs in $OUTPUT_DIR/results/)"
+  if [ "$stop" != 1 ]; then
+    say "the cluster is still running; stop it with scripts/pgcluster.sh stop (or pass --stop next time)"
+  fi
 }
