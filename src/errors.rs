@@ -223,3 +223,38 @@ mod tests {
         assert_eq!(sqlstate_of(Code::ERRCODE_NULL_VALUE_NOT_ALLOWED), "22004");
     }
 }
+
+/// A blocker a pre-flight counts row by row, as data: the summary query's column with the
+/// count (its first rows in `<count>_rows`), the SQLSTATE, the message and the HINT. Each
+/// migration lists its own in one table; `RowBlocker::found` turns a summary row into errors.
+pub struct RowBlocker {
+    pub count: &'static str,
+    pub code: PgSqlErrorCode,
+    pub message: fn(&Counted) -> String,
+    pub hint: &'static str,
+}
+
+/// What a blocker's message may name: how many rows, the table (quoted, schema-qualified),
+/// and the length limit of the column concerned (None: unlimited).
+pub struct Counted<'a> {
+    pub n: i64,
+    pub table: &'a str,
+    pub limit: Option<i32>,
+}
+
+impl RowBlocker {
+    /// The blockers whose count in `row` is above zero, in the table's order.
+    pub fn found(blockers: &[RowBlocker], row: &crate::sql::Row, table: &str, limit: Option<i32>) -> Vec<MigError> {
+        blockers
+            .iter()
+            .filter_map(|b| {
+                let n = row.count(b.count);
+                (n > 0).then(|| {
+                    MigError::new(b.code, (b.message)(&Counted { n, table, limit }))
+                        .detail(phoenix_kit_mig_core::detail_lines(&row.lines(&format!("{}_rows", b.count)), n as usize))
+                        .hint(b.hint)
+                })
+            })
+            .collect()
+    }
+}

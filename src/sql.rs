@@ -129,6 +129,8 @@ pub enum Hole {
     Candidates,
     /// V114 up's settings rows whose key has a uuid's shape (v114_uuid_keys.sql).
     UuidKeys,
+    /// A plan's blocker summary, over the plan's rows named `planned` (v114_down_summary.sql).
+    Summary,
     /// Fixed fragments of the program's own, chosen by the caller.
     Unpinned,
     Where,
@@ -163,6 +165,7 @@ impl Hole {
             Hole::Plan
                 | Hole::Candidates
                 | Hole::UuidKeys
+                | Hole::Summary
                 | Hole::Facts
                 | Hole::Inputs
                 | Hole::Digest
@@ -191,6 +194,7 @@ const HOLES: &[(&str, Hole)] = &[
     ("plan", Hole::Plan),
     ("candidates", Hole::Candidates),
     ("uuid_keys", Hole::UuidKeys),
+    ("summary", Hole::Summary),
     ("unpinned", Hole::Unpinned),
     ("where", Hole::Where),
     ("label", Hole::Label),
