@@ -280,21 +280,27 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
     let started = Instant::now();
     refuse_read_only(spec, prefix)?;
     refuse_transaction_snapshot(spec)?;
-    // Refused early, before waiting for any lock: a run that cannot succeed. (The version is
-    // judged under the locks only: a concurrent run may be about to change it.)
-    let mut target = resolve_for::<M>(prefix)?;
-    let early = Checks { privileges: spec.privileges, version: false, force, plan: Planned::No };
-    refuse_if_blocked(&Preflight::<M>::new(&target, &early).blockers(), spec, &target)?;
 
     let steps = || {
-        for (table, mode) in spec.locks {
-            // Locks first: nothing is read before the rows are protected from concurrent writers.
-            // The caller's lock_timeout applies (55P03, nothing changed).
-            Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).expect("LOCK TABLE");
-        }
-        // Under the locks the tables' kind, rules, triggers, policies and privileges can no
-        // longer change: read them again, so the checks hold for what the run relies on.
-        target.refresh();
+        // Locks first: nothing is read before the rows are protected from concurrent writers.
+        // When they are free they are taken at once and the catalog is read once, under them.
+        // Otherwise a run that cannot succeed is refused before it waits for any lock (the
+        // version is judged under the locks only: a concurrent run may be about to change
+        // it), then the locks are waited for (the caller's lock_timeout applies: 55P03,
+        // nothing changed) and the catalog is read again: under the locks the tables' kind,
+        // rules, triggers, policies and privileges can no longer change.
+        let target = if lock_at_once(spec, prefix) {
+            resolve_for::<M>(prefix).or_raise()
+        } else {
+            let mut target = resolve_for::<M>(prefix).or_raise();
+            let early = Checks { privileges: spec.privileges, version: false, force, plan: Planned::No };
+            refuse_if_blocked(&Preflight::<M>::new(&target, &early).blockers(), spec, &target).or_raise();
+            for (table, mode) in spec.locks {
+                Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).or_raise();
+            }
+            target.refresh();
+            target
+        };
         let target = &target;
         // In the steps, errors are raised: a dry run's subtransaction must unwind.
         let checks = Checks { privileges: spec.privileges, version: true, force, plan: Planned::ForRun };
@@ -339,6 +345,27 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         pgrx::notice!("phoenix_kit_mig: dry run of {}: every change was rolled back", spec.name);
     }
     Ok(JsonB(report.finish(after, started.elapsed().as_secs_f64() * 1000.0)))
+}
+
+/// Takes the migration's locks if each is free now (NOWAIT), in a subtransaction of its own:
+/// true when it holds them all. Anything else — a lock held by another session, a missing
+/// table, a privilege LOCK TABLE checks — leaves nothing taken, for the pre-flight to explain.
+/// Not for a name PostgreSQL would cut to 63 bytes: that would lock another schema's table.
+fn lock_at_once(spec: &Spec, schema: &str) -> bool {
+    if schema.len() >= pg_sys::NAMEDATALEN as usize {
+        return false;
+    }
+    let locked = subtransaction(
+        std::panic::AssertUnwindSafe(|| {
+            for (table, mode) in spec.locks {
+                let mut sql = Sql::fixed("LOCK TABLE ");
+                sql.relation(schema, table.name()).push(" IN ").push(mode).push(" MODE NOWAIT");
+                Spi::run(sql.as_str()).or_raise();
+            }
+        }),
+        true,
+    );
+    locked.is_ok()
 }
 
 /// The 27000 error of a verify step: the rows that did not end as planned.
