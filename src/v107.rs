@@ -131,6 +131,24 @@ fn count_lines(sql: &str, params: &[pgrx::datum::DatumWithOid], count: &str, lin
     .expect("pre-flight")
 }
 
+/// The 23505 blocker of endpoints that share a uuid (the table's primary key is missing or
+/// deferrable), every shared uuid listed; None when an immediate unique index rules them out.
+fn shared_endpoint_uuids(t: &Target, hint: &'static str) -> Option<MigError> {
+    if t.has_immediate_unique_index(Table::Endpoints, "uuid") {
+        return None;
+    }
+    let sql = t.render(
+        template!("duplicate_uuids"),
+        &[(Hole::Table, Fill::Relation(Table::Endpoints)), (Hole::Where, Fill::Fragment("true")), (Hole::Label, Fill::Fragment("s.name::text"))],
+    );
+    let (groups, lines) = count_lines(sql.as_str(), &[], "groups", "group_rows");
+    (groups > 0).then(|| {
+        MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} uuid(s) are shared by several endpoints of {}", t.qualified(Table::Endpoints)))
+            .detail(detail_lines(&lines, groups as usize))
+            .hint(hint)
+    })
+}
+
 /// The 23505 blocker of endpoints whose names collide when case is ignored, every group
 /// listed; None when lower(name) is unique.
 fn duplicate_names(t: &Target) -> Option<MigError> {
@@ -261,20 +279,7 @@ impl Migration for Up {
                     .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
             );
         }
-        if !t.has_immediate_unique_index(Table::Endpoints, "uuid") {
-            let sql = t.render(
-                template!("duplicate_uuids"),
-                &[(Hole::Table, Fill::Relation(Table::Endpoints)), (Hole::Where, Fill::Fragment("true")), (Hole::Label, Fill::Fragment("s.name::text"))],
-            );
-            let (groups, lines) = count_lines(sql.as_str(), &[], "groups", "group_rows");
-            if groups > 0 {
-                blockers.push(
-                    MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} uuid(s) are shared by several endpoints of {endpoints}"))
-                        .detail(detail_lines(&lines, groups as usize))
-                        .hint("Give each endpoint its own uuid (the primary key of the table is missing or deferrable), then run pk_migrate_v107_up again."),
-                );
-            }
-        }
+        blockers.extend(shared_endpoint_uuids(t, "Give each endpoint its own uuid (the primary key of the table is missing or deferrable), then run pk_migrate_v107_up again."));
         if !t.has_immediate_unique_index(Table::Settings, "key") {
             let (groups, lines) = count_lines(t.render(template!("duplicate_keys"), &[]).as_str(), &[], "groups", "group_rows");
             if groups > 0 {
@@ -519,6 +524,17 @@ impl Migration for Down {
         .expect("count pins")
         .unwrap_or(0);
         DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
+    }
+
+    /// The script names each discarded pin by its endpoint's uuid: endpoints that share one
+    /// (which the migration itself does not mind) stop it.
+    fn plan_for_script(t: &Target) -> DownPlan {
+        let mut plan = Self::plan(t);
+        plan.blockers.extend(shared_endpoint_uuids(
+            t,
+            "A migration script names each endpoint by its uuid. Give each endpoint its own uuid, or run pk_migrate_v107_down where the extension is installed.",
+        ));
+        plan
     }
 
     fn blockers(plan: &DownPlan) -> &[MigError] {

@@ -3,7 +3,7 @@
 WITH duplicates AS (
     SELECT lower(e.name) AS lower_name,
            format('%s: %s', quote_literal(lower(e.name)),
-                  string_agg(format('uuid %s name %s', e.uuid, quote_literal(e.name)), ', ' ORDER BY e.uuid)) AS line
+                  string_agg(format('uuid %s name %s', COALESCE(e.uuid::text, 'NULL'), quote_literal(e.name)), ', ' ORDER BY e.uuid)) AS line
       FROM @endpoints@ e
      -- NULL names never collide in a unique index (the run's own check): not a group here either.
      WHERE e.name IS NOT NULL

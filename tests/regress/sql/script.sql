@@ -212,6 +212,19 @@ INSERT INTO pk_sc.phoenix_kit_ai_endpoints (name, provider, api_key, model, inse
 VALUES ('Dup', 'openrouter', '', 'm', now(), now(), NULL), ('dup', 'openrouter', '', 'm', now(), now(), NULL);
 SELECT pk_migration_script('v107_up', 'pk_sc') IS NOT NULL AS made;
 \echo :LAST_ERROR_SQLSTATE
+-- V107 down where two endpoints share a uuid (no primary key): the migration does not mind,
+-- but its script names each discarded pin by uuid, so it is not made (23505, naming the uuid).
+DROP SCHEMA IF EXISTS pk_sc CASCADE;
+SELECT pg_temp.pk_fixture('pk_sc', 107);
+ALTER TABLE pk_sc.phoenix_kit_ai_endpoints DROP CONSTRAINT phoenix_kit_ai_endpoints_pkey;
+DROP INDEX pk_sc.phoenix_kit_ai_endpoints_uuid_idx;
+INSERT INTO pk_sc.phoenix_kit_ai_endpoints (name, provider, api_key, model, inserted_at, updated_at, uuid)
+VALUES ('One', 'openrouter', '', 'm', now(), now(), '01900000-0000-7000-8000-0000000000aa'),
+       ('Two', 'openrouter', '', 'm', now(), now(), '01900000-0000-7000-8000-0000000000aa');
+SELECT pk_migration_script('v107_down', 'pk_sc') IS NOT NULL AS made;
+\echo :LAST_ERROR_SQLSTATE
+SELECT pk_migrate_v107_down('pk_sc', dry_run => true) ->> 'version_after' AS dry_run_version_after;
+
 -- Another table's foreign key on the endpoints' uuid, made after the copy (an application's
 -- table a dump of phoenix_kit* does not hold): the extension allows it, and so does the script.
 DROP SCHEMA IF EXISTS pk_sc CASCADE;

@@ -75,12 +75,14 @@ SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
 SELECT * FROM pg_temp.told('v114_up');
 SELECT action, before, after FROM pk_migration_plan('v114_up', 'pk_tr') WHERE row_uuid IS NULL AND relation = 'phoenix_kit_settings';
 
--- §11.4 an endpoint whose uuid is NULL: left unpinned and listed, also in left_unpinned.
+-- §11.4 an endpoint whose uuid is NULL: left unpinned and listed, also in left_unpinned. Two
+-- of them share no uuid (as in a unique index): not a 23505.
 SELECT pg_temp.tr(106) AS fp \gset
 ALTER TABLE pk_tr.phoenix_kit_ai_endpoints DROP CONSTRAINT phoenix_kit_ai_endpoints_pkey;
 ALTER TABLE pk_tr.phoenix_kit_ai_endpoints ALTER COLUMN uuid DROP NOT NULL;
 SELECT pg_temp.endpoint('pk_tr', 102, 'No uuid', 'openrouter:work') IS NOT NULL AS added;
-UPDATE pk_tr.phoenix_kit_ai_endpoints SET uuid = NULL WHERE name = 'No uuid';
+SELECT pg_temp.endpoint('pk_tr', 103, 'No uuid either', 'openrouter') IS NOT NULL AS added;
+UPDATE pk_tr.phoenix_kit_ai_endpoints SET uuid = NULL WHERE name LIKE 'No uuid%';
 SELECT action, reason FROM pk_migration_plan('v107_up', 'pk_tr') WHERE relation = 'phoenix_kit_ai_endpoints' AND row_uuid IS NULL;
 SELECT r -> 'left_unpinned' AS left_unpinned, r ->> 'pinned_latest_validated' AS latest
   FROM pk_migrate_v107_up('pk_tr') r;
