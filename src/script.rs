@@ -286,9 +286,10 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         }
     };
     let dependents = t.render(template!("v107_down_dependents"), &[]);
-    let dependents_fill = [(Hole::Dependents, Fill::Literal(Some(dependents.as_str())))];
+    let duplicate_names = t.render(template!("v107_up_preflight"), &[]);
+    let recheck_fills = [(Hole::Dependents, Fill::Literal(Some(dependents.as_str()))), (Hole::DuplicateNames, Fill::Literal(Some(duplicate_names.as_str())))];
     let rows = section("rows", &[]);
-    let recheck = section("recheck", &dependents_fill);
+    let recheck = section("recheck", &recheck_fills);
     let apply = section("apply", &[]);
     let verify = section("verify", &[]);
     let image = section("image", &[]);

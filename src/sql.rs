@@ -144,6 +144,7 @@ pub enum Hole {
     SettingsData,
     EndpointsData,
     Dependents,
+    DuplicateNames,
     Facts,
     Inputs,
     Digest,
@@ -182,7 +183,7 @@ impl Hole {
     }
 
     fn takes_literal(self) -> bool {
-        matches!(self, Hole::SchemaLiteral | Hole::KeyMax | Hole::Params | Hole::SettingsData | Hole::EndpointsData | Hole::Dependents)
+        matches!(self, Hole::SchemaLiteral | Hole::KeyMax | Hole::Params | Hole::SettingsData | Hole::EndpointsData | Hole::Dependents | Hole::DuplicateNames)
     }
 }
 
@@ -204,6 +205,7 @@ const HOLES: &[(&str, Hole)] = &[
     ("settings_data", Hole::SettingsData),
     ("endpoints_data", Hole::EndpointsData),
     ("dependents", Hole::Dependents),
+    ("duplicate_names", Hole::DuplicateNames),
     ("facts", Hole::Facts),
     ("inputs", Hole::Inputs),
     ("digest", Hole::Digest),

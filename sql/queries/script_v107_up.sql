@@ -9,6 +9,19 @@ CREATE TEMPORARY TABLE pk_mig_rows ON COMMIT DROP AS
     FROM jsonb_array_elements(pk_endpoints_data) e
    WHERE jsonb_array_length(e.value) > 2;
 
+--- recheck
+-- Names that collide when case is ignored, by this database's lower(): its LC_CTYPE may fold
+-- characters that the copy's did not (the digests compare the names, not how they fold). The
+-- migration's own 23505, listing every group, before its unique index would fail on them.
+--   duplicate_names (literal): v107_up_preflight.sql for this schema
+EXECUTE format('SELECT d.duplicate_groups, array_to_string(d.duplicate_rows, E''\n'') FROM (%s) d', @duplicate_names@) INTO pk_n, pk_problems;
+IF pk_n > 0 THEN
+  RAISE EXCEPTION USING ERRCODE = '23505',
+    MESSAGE = format('%s group(s) of endpoints in %s.phoenix_kit_ai_endpoints share a name when case is ignored', pk_n, quote_ident(pk_params->>'schema')),
+    DETAIL = pk_problems,
+    HINT = 'This database folds case differently from the copy the script was made from (LC_CTYPE). Rename or delete endpoints until lower(name) is unique here, then dump the tables again and make a new script.';
+END IF;
+
 --- apply
 UPDATE @endpoints@ e SET integration_uuid = r.pin
   FROM pg_temp.pk_mig_rows r

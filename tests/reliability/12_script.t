@@ -19,14 +19,15 @@
 # copy of a throwaway 13 cluster's tables, applied there with 13's psql (13 has no extension).
 . "$(dirname "$0")/lib.sh"
 
-copy=${REL_PREFIX}copy target=${REL_PREFIX}target copy13=${REL_PREFIX}copy13 owner=${REL_PREFIX}owner
+copy=${REL_PREFIX}copy target=${REL_PREFIX}target copy13=${REL_PREFIX}copy13 owner=${REL_PREFIX}owner copyc=${REL_PREFIX}copyc
 E1=019d0ab0-0100-7764-841e-fba3a3b8fb1e S1=019c46d3-12e0-7a7e-97eb-f9b86ccb04a6 S2=019cafb9-bbd8-7b9e-a4d2-27283f8778a3
 E2=019d0ab4-94e0-783a-a95d-3f4cd4574292
 
 cleanup_dbs() {
   PGDATABASE=postgres q "SET client_min_messages = warning;
     DROP DATABASE IF EXISTS \"$copy\" WITH (FORCE); DROP DATABASE IF EXISTS \"$target\" WITH (FORCE);
-    DROP DATABASE IF EXISTS \"$copy13\" WITH (FORCE); DROP ROLE IF EXISTS $owner" >/dev/null 2>&1
+    DROP DATABASE IF EXISTS \"$copy13\" WITH (FORCE); DROP DATABASE IF EXISTS \"$copyc\" WITH (FORCE);
+    DROP ROLE IF EXISTS $owner" >/dev/null 2>&1
 }
 cleanup_dbs
 on_exit cleanup_dbs
@@ -132,6 +133,32 @@ is "$(tq "SELECT concat_ws(',', value_json ->> 'api_key', key, value_json ->> 'p
   "new,$S1,openrouter,work" "v114_up: the credential rotated after the copy survives the script (and the row is rewritten)"
 step v114_down 114
 step v107_down 107 v107_down_hook
+
+# ------------------------------------------------------------------ a copy that folds case otherwise
+# lower() folds by the database's LC_CTYPE. Copied into a database whose LC_CTYPE is C (ASCII
+# only), 'Étoile' and 'étoile' are two names; on the target (the cluster's UTF-8 LC_CTYPE) they
+# are one. The script is made, and where it is applied it refuses with V107 up's own 23505
+# listing the group, before its unique index would fail with a bare "could not create unique
+# index"; nothing changed.
+if [ "$(tq "SELECT lower('É') = 'é'")" != t ]; then
+  skip 7 "a copy that folds case otherwise: the target's LC_CTYPE does not fold 'É' (this cluster: $(tq "SHOW lc_ctype"))"
+else
+  PGDATABASE=postgres q "CREATE DATABASE \"$copyc\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null
+  C_DB=$copyc
+  setup "a copy whose LC_CTYPE is C"
+  for name in 'Étoile' 'étoile'; do
+    add="INSERT INTO public.phoenix_kit_ai_endpoints (name, provider, api_key, model, inserted_at, updated_at, uuid)
+         VALUES ('$name', 'openrouter', '', 'm', '2026-01-01', '2026-01-01', CASE '$name' WHEN 'Étoile' THEN '$E1'::uuid ELSE '$E2'::uuid END)"
+    tq "DELETE FROM public.phoenix_kit_ai_endpoints WHERE uuid = CASE '$name' WHEN 'Étoile' THEN '$E1'::uuid ELSE '$E2'::uuid END; $add" >/dev/null
+    cq "DELETE FROM public.phoenix_kit_ai_endpoints WHERE uuid = CASE '$name' WHEN 'Étoile' THEN '$E1'::uuid ELSE '$E2'::uuid END; $add" >/dev/null
+  done
+  cq "SELECT pk_migration_script('v107_up')" >"$REL_TMP/ctype.sql" 2>"$REL_TMP/ctype.err"
+  is "$?" 0 "ctype: the script is made on the C copy (there the names differ)"
+  fp=$(tfp)
+  is "$(apply "$REL_TMP/ctype.sql")" 23505 "ctype: where the names collide it refuses with 23505"
+  like "$(cat "$REL_TMP/last.err")" "share a name when case is ignored.*'étoile': uuid .*'Étoile'.*LC_CTYPE" "ctype: the message, the group in DETAIL and the HINT's cause"
+  is "$(tfp)" "$fp" "ctype: nothing changed"
+fi
 
 # ------------------------------------------------------------------ made on 18, applied on 13
 major=$("$PG_BIN/pg_config" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
