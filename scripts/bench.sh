@@ -133,7 +133,9 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 # --pg NN: everything below (binaries, pg_config and so the install target, cluster, socket,
 # port) is major NN's, exactly as scripts/test.sh sets it up for that major.
 if [ -n "$pg_major" ]; then
-  scripts/pgmajors.sh list | grep -qx -- "$pg_major" ||
+  # (Not a pipe: grep -q stops reading at the first match, and pipefail would then fail on
+  # the writer's SIGPIPE.)
+  grep -qx -- "$pg_major" <<<"$(scripts/pgmajors.sh list)" ||
     { echo "bench: unknown major '$pg_major' (one of $(echo $(scripts/pgmajors.sh list)))" >&2; exit 2; }
   scripts/pgmajors.sh ensure "$pg_major"
   pg_env=$(scripts/pgmajors.sh env "$pg_major") || die "scripts/pgmajors.sh env $pg_major failed"

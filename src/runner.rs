@@ -250,6 +250,15 @@ impl<M: Migration> Preflight<M> {
         Preflight { checks: found, tables_ok, version, plan }
     }
 
+    /// The recorded version and the plan, which a pre-flight without blockers before the rows
+    /// always has (a run and the script generator take them from here).
+    pub fn version_and_plan(self) -> Result<(i32, M::Plan), MigError> {
+        match (self.version, self.plan) {
+            (Some(version), Some(plan)) => Ok((version, plan)),
+            _ => Err(MigError::internal(format!("{}: the pre-flight passed without a plan", M::SPEC.name))),
+        }
+    }
+
     /// Every blocker, in order: the checks, then the plan's.
     pub fn blockers(&self) -> Vec<MigError> {
         let rows = self.plan.as_ref().map(|p| M::blockers(p)).unwrap_or_default();
@@ -307,9 +316,7 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         let preflight = Preflight::<M>::new(target, &checks);
         let early: Vec<MigError> = preflight.checks.iter().map(|(_, e)| e.clone()).collect();
         refuse_if_blocked(&early, spec, target).or_raise();
-        let (Some(before), Some(plan)) = (preflight.version, preflight.plan) else {
-            MigError::new(Code::ERRCODE_INTERNAL_ERROR, format!("{}: the pre-flight passed without a plan", spec.name)).raise()
-        };
+        let (before, plan) = preflight.version_and_plan().or_raise();
         if !M::blockers(&plan).is_empty() {
             // Refused: the whole plan, as pk_migration_status reads it, names every blocker,
             // also those a run leaves to its own statements to find (V107's duplicate names).

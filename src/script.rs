@@ -9,7 +9,7 @@
 //! table over exactly the values the migration decides by (sql/queries/script_inputs.sql, run
 //! on the copy now and on the live rows by the script; the hashes only name differing rows). Every value from the data reaches the
 //! script through the renderer's literal or comment quoting.
-use crate::errors::{Code, MigError};
+use crate::errors::MigError;
 use crate::registry;
 use crate::runner::{self, Checks, Migration, Planned, Preflight, TableUse};
 use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Sql};
@@ -43,15 +43,29 @@ pub struct Part {
     pub planned: &'static str,
 }
 
-/// Catalog facts that depend on the role reading them, or that the script checks itself:
-/// left out of the comparison between the copy and the database the script runs on.
-const ROLE_FACTS: &[&str] =
-    &["can_select", "can_update", "can_lock_share", "is_owner", "can_create_in_schema", "rls_active", "comment", "user_code_on_update", "user_triggers"];
+/// Catalog facts left out of the comparison between the copy and the database the script runs
+/// on: those that depend on the role reading them or on the database (the script checks them
+/// itself, where it runs), and the version comment (judged by the version guard). The one
+/// facts statement serves both sides, so they are taken out of the copy's facts only.
+const NOT_COMPARED: &[&str] = &[
+    "schema_present",
+    "schema_usage",
+    "temp_allowed",
+    "can_select",
+    "can_update",
+    "can_lock_share",
+    "is_owner",
+    "can_create_in_schema",
+    "rls_active",
+    "comment",
+    "user_code_on_update",
+    "user_triggers",
+];
 
 fn facts_sql<M: Migration>(t: &Target, part: &Part) -> Sql {
     let mut sql = Sql::fixed(
         "SELECT jsonb_build_object('schema_present', bool_or(f.schema_present), 'schema_usage', bool_or(f.schema_usage), \
-         'tables', jsonb_object_agg(f.table_name, (to_jsonb(f) - 'schema_present' - 'schema_usage' - 'temp_allowed')",
+         'tables', jsonb_object_agg(f.table_name, to_jsonb(f)",
     );
     // Foreign keys count only on the columns the migration refuses them on (section 11.1): a key
     // of another table referencing the endpoints' uuid, which a copy of the three tables cannot
@@ -196,9 +210,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     if let Some(first) = preflight.blockers().into_iter().next() {
         return Err(first);
     }
-    let (Some(version), Some(plan)) = (preflight.version, preflight.plan) else {
-        return Err(MigError::new(Code::ERRCODE_INTERNAL_ERROR, format!("{}: the pre-flight passed without a plan", spec.name)));
-    };
+    let (version, plan) = preflight.version_and_plan()?;
     let stamp = spec.rule.stamp_after(version);
 
     // The copy's facts, as the script will read them where it runs.
@@ -208,7 +220,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     if let Some(tables) = facts["tables"].as_object_mut() {
         for table in tables.values_mut() {
             if let Some(f) = table.as_object_mut() {
-                for key in ROLE_FACTS {
+                for key in NOT_COMPARED {
                     f.remove(*key);
                 }
             }
