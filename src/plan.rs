@@ -11,7 +11,7 @@
 //! it works in a READ ONLY transaction and on a hot standby.
 use crate::errors::{Code, MigError};
 use crate::registry;
-use crate::runner::{self, Checks, Migration, Planned, Preflight};
+use crate::runner::{self, Checks, Migration, Preflight, Purpose};
 use crate::sql::Sql;
 use crate::target::{Table, Target};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -101,7 +101,7 @@ pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
     let main_table = spec.locks[0].0;
     // As a run with force => true (§12), with the run's plan: the preview reads the rows
     // themselves, so whatever only status needs (V107's pin count, a pass of its own) is left out.
-    let checks = Checks { privileges: spec.privileges, version: true, force: true, plan: Planned::ForRun };
+    let checks = Checks { privileges: spec.privileges, version: true, force: true, plan: Some(Purpose::Run) };
     let preflight = Preflight::<M>::new(t, &checks);
     // A missing table is an error, as for the migration itself (§12); anything else about the
     // tables is a blocked row.
@@ -124,7 +124,7 @@ pub fn plan_query<M: Migration>(t: &Target) -> Result<String, MigError> {
             });
         }
         if let Some(plan) = &preflight.plan {
-            for e in &M::blockers(plan)[M::row_blockers(plan)..] {
+            for e in M::blockers(plan).not_by_row() {
                 first.push(blocked(main_table, e));
             }
             for runner::Ddl { table, sql: statement, .. } in M::ddl(t, plan) {

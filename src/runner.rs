@@ -116,22 +116,10 @@ pub trait Migration {
     /// The report's own fields, as verified.
     type Outcome: serde::Serialize;
 
-    /// Read-only: every blocker of the pre-flight and what a run would change. Runs under the
-    /// migration's locks, and without them for `pk_migration_status`.
-    fn plan(t: &Target) -> Self::Plan;
-    /// The plan a run needs: the same blockers, but the run may leave out what only status
-    /// and the preview report (e.g. counts that the run's own statement establishes), and
-    /// blockers that a statement of the run finds anyway (V107 up's duplicate names: its
-    /// unique index build) as long as it then raises the same error.
-    fn plan_for_run(t: &Target) -> Self::Plan {
-        Self::plan(t)
-    }
-    /// Every blocker of `plan` (nothing is left to a statement: the migration script is made
-    /// only where the migration would run), without the counts only status reports.
-    fn plan_for_script(t: &Target) -> Self::Plan {
-        Self::plan(t)
-    }
-    fn blockers(plan: &Self::Plan) -> &[MigError];
+    /// Read-only: every blocker of the pre-flight and what a run would change, as `purpose`
+    /// needs it. Runs under the migration's locks, and without them for `pk_migration_status`.
+    fn plan(t: &Target, purpose: Purpose) -> Self::Plan;
+    fn blockers(plan: &Self::Plan) -> &Blockers;
     /// How many rows a run now would change.
     fn pending(plan: &Self::Plan) -> i64;
     /// The changes, set-based.
@@ -143,10 +131,6 @@ pub trait Migration {
     /// For `pk_migration_plan`: one SELECT over the plan query yielding `(relation, row_uuid,
     /// action, before, after, reason)` for every row the migration changes or that blocks it.
     fn preview_sql(t: &Target, plan: &Self::Plan) -> crate::sql::Sql;
-    /// How many of `blockers` (the leading ones) the preview already shows row by row.
-    fn row_blockers(_plan: &Self::Plan) -> usize {
-        0
-    }
     /// The schema steps a run would take, in order.
     fn ddl(_t: &Target, _plan: &Self::Plan) -> Vec<Ddl> {
         Vec::new()
@@ -183,19 +167,61 @@ pub struct Checks<'a> {
     /// Whether the recorded version is read and judged (with `force`).
     pub version: bool,
     pub force: bool,
-    /// Which plan is taken when the rows can be read.
-    pub plan: Planned,
+    /// Whether the plan is read when the rows can be read, and for what.
+    pub plan: Option<Purpose>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Planned {
-    No,
-    /// `Migration::plan`: every blocker and count.
-    Full,
-    /// `Migration::plan_for_run`.
-    ForRun,
-    /// `Migration::plan_for_script`.
-    ForScript,
+/// What a plan is read for, and so what it must hold.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Purpose {
+    /// `pk_migration_status`, and the refusal of a run: every blocker and every count.
+    Status,
+    /// A run, and the preview (which reads the rows itself): every blocker the run's own
+    /// statements do not find (they then raise the same error: V107 up's duplicate names at
+    /// its unique index build, V114 down's row blockers in its one statement), without the
+    /// counts only status reports.
+    Run,
+    /// The migration script: every blocker (nothing is left to a statement: the script is
+    /// made only where the migration would run), without the counts only status reports.
+    Script,
+}
+
+/// A plan's blockers in the order a run raises them: first those the preview shows as
+/// `blocked` rows of their own, then the others (the preview shows them as steps).
+#[derive(Default, Debug)]
+pub struct Blockers {
+    list: Vec<MigError>,
+    shown_by_row: usize,
+}
+
+impl Blockers {
+    /// A blocker the preview shows row by row.
+    pub fn by_row(&mut self, error: MigError) {
+        self.list.insert(self.shown_by_row, error);
+        self.shown_by_row += 1;
+    }
+
+    pub fn by_rows(&mut self, errors: impl IntoIterator<Item = MigError>) {
+        errors.into_iter().for_each(|e| self.by_row(e));
+    }
+
+    /// A blocker the preview shows as a step of its own.
+    pub fn other(&mut self, error: MigError) {
+        self.list.push(error);
+    }
+
+    pub fn others(&mut self, errors: impl IntoIterator<Item = MigError>) {
+        self.list.extend(errors);
+    }
+
+    pub fn all(&self) -> &[MigError] {
+        &self.list
+    }
+
+    /// Those the preview does not show row by row.
+    pub fn not_by_row(&self) -> &[MigError] {
+        &self.list[self.shown_by_row..]
+    }
 }
 
 /// A migration's pre-flight: every blocker, in the one order a run meets them — the tables
@@ -240,13 +266,7 @@ impl<M: Migration> Preflight<M> {
         if !tables_ok {
             return Preflight { checks: found, tables_ok, version, plan: None };
         }
-        let plan = match checks.plan {
-            Planned::No => None,
-            _ if !spec.plan_readable(t) => None,
-            Planned::Full => Some(M::plan(t)),
-            Planned::ForRun => Some(M::plan_for_run(t)),
-            Planned::ForScript => Some(M::plan_for_script(t)),
-        };
+        let plan = checks.plan.filter(|_| spec.plan_readable(t)).map(|purpose| M::plan(t, purpose));
         Preflight { checks: found, tables_ok, version, plan }
     }
 
@@ -261,7 +281,7 @@ impl<M: Migration> Preflight<M> {
 
     /// Every blocker, in order: the checks, then the plan's.
     pub fn blockers(&self) -> Vec<MigError> {
-        let rows = self.plan.as_ref().map(|p| M::blockers(p)).unwrap_or_default();
+        let rows = self.plan.as_ref().map(|p| M::blockers(p).all()).unwrap_or_default();
         self.checks.iter().map(|(_, e)| e.clone()).chain(rows.iter().cloned()).collect()
     }
 }
@@ -302,7 +322,7 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
             resolve_for::<M>(prefix).or_raise()
         } else {
             let mut target = resolve_for::<M>(prefix).or_raise();
-            let early = Checks { privileges: spec.privileges, version: false, force, plan: Planned::No };
+            let early = Checks { privileges: spec.privileges, version: false, force, plan: None };
             refuse_if_blocked(&Preflight::<M>::new(&target, &early).blockers(), spec, &target).or_raise();
             for (table, mode) in spec.locks {
                 Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).or_raise();
@@ -312,16 +332,16 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         };
         let target = &target;
         // In the steps, errors are raised: a dry run's subtransaction must unwind.
-        let checks = Checks { privileges: spec.privileges, version: true, force, plan: Planned::ForRun };
+        let checks = Checks { privileges: spec.privileges, version: true, force, plan: Some(Purpose::Run) };
         let preflight = Preflight::<M>::new(target, &checks);
         let early: Vec<MigError> = preflight.checks.iter().map(|(_, e)| e.clone()).collect();
         refuse_if_blocked(&early, spec, target).or_raise();
         let (before, plan) = preflight.version_and_plan().or_raise();
-        if !M::blockers(&plan).is_empty() {
+        if !M::blockers(&plan).all().is_empty() {
             // Refused: the whole plan, as pk_migration_status reads it, names every blocker,
             // also those a run leaves to its own statements to find (V107's duplicate names).
-            refuse_if_blocked(M::blockers(&M::plan(target)), spec, target).or_raise();
-            refuse_if_blocked(M::blockers(&plan), spec, target).or_raise();
+            refuse_if_blocked(M::blockers(&M::plan(target, Purpose::Status)).all(), spec, target).or_raise();
+            refuse_if_blocked(M::blockers(&plan).all(), spec, target).or_raise();
         }
         let applied = M::apply(target, &plan);
         let outcome = M::verify(target, &plan, applied).or_raise();

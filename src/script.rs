@@ -11,7 +11,7 @@
 //! script through the renderer's literal or comment quoting.
 use crate::errors::MigError;
 use crate::registry;
-use crate::runner::{self, Checks, Migration, Planned, Preflight, TableUse};
+use crate::runner::{self, Checks, Migration, Preflight, Purpose, TableUse};
 use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Sql};
 use crate::target::{Privilege, Table, Target};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -70,7 +70,9 @@ fn facts_sql<M: Migration>(t: &Target, part: &Part) -> Sql {
     // Foreign keys count only on the columns the migration refuses them on (section 11.1): a key
     // of another table referencing the endpoints' uuid, which a copy of the three tables cannot
     // hold, is no difference.
-    sql.push(" || jsonb_build_object('foreign_keys', (SELECT COALESCE(jsonb_agg(k ORDER BY k COLLATE \"C\"), '[]'::jsonb) FROM unnest(f.foreign_keys) k WHERE ");
+    sql.push(
+        " || jsonb_build_object('foreign_keys', (SELECT COALESCE(jsonb_agg(k ORDER BY k COLLATE \"C\"), '[]'::jsonb) FROM unnest(f.foreign_keys) k WHERE ",
+    );
     let refused: Vec<&TableUse> = M::SPEC.uses.iter().filter(|u| !u.no_foreign_keys.is_empty()).collect();
     if refused.is_empty() {
         sql.push("false");
@@ -205,7 +207,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     // What stops the migration stops the script, except the privileges only applying it needs
     // (the script checks those where it runs).
     let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
-    let checks = Checks { privileges: &reads, version: true, force: false, plan: Planned::ForScript };
+    let checks = Checks { privileges: &reads, version: true, force: false, plan: Some(Purpose::Script) };
     let preflight = Preflight::<M>::new(&t, &checks);
     if let Some(first) = preflight.blockers().into_iter().next() {
         return Err(first);

@@ -6,7 +6,7 @@
 use crate::errors::MigError;
 use crate::guard;
 use crate::registry;
-use crate::runner::{self, Checks, Migration, Planned, Preflight};
+use crate::runner::{self, Checks, Migration, Preflight, Purpose};
 use crate::target::{Table, Target};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -35,7 +35,7 @@ fn pk_migration_status(prefix: default!(Option<&str>, "'public'")) -> Result<Jso
 /// `pending` is NULL when the plan cannot be read (a table missing or not readable).
 pub fn status_of<M: Migration>(target: &Target, event_triggers: &[runner::EventTrigger]) -> Value {
     let spec = &M::SPEC;
-    let checks = Checks { privileges: spec.privileges, version: true, force: false, plan: Planned::Full };
+    let checks = Checks { privileges: spec.privileges, version: true, force: false, plan: Some(Purpose::Status) };
     let preflight = Preflight::<M>::new(target, &checks);
     let blockers = preflight.blockers();
     json!({

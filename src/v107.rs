@@ -4,7 +4,7 @@
 //! (`sql/queries/v107_up_plan.sql`), apply, verify, stamp.
 use crate::errors::{Code, MigError, OrRaise};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Applied, Ddl, Migration, Spec, TableUse};
+use crate::runner::{self, Applied, Blockers, Ddl, Migration, Purpose, Spec, TableUse};
 use crate::script::Part;
 use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
@@ -168,12 +168,78 @@ pub struct UpPlan {
     pub column_exists: bool,
     /// The pins a run would make: read for status and the preview, not for a run.
     pub pins: Option<i64>,
-    pub blockers: Vec<MigError>,
-    /// The leading blockers that concern single rows (the preview shows them row by row).
-    pub row_blockers: usize,
+    pub blockers: Blockers,
     pub staged: bool,
     /// What holds the names of V107's indexes (under the run's lock this cannot change).
     indexes: Indexes,
+}
+
+impl Up {
+    /// Every blocker of V107 up's pre-flight but the duplicate names, and what a run needs.
+    fn blockers_before_rows(t: &Target) -> UpPlan {
+        let endpoints = t.qualified(Table::Endpoints);
+        let settings = t.qualified(Table::Settings);
+        let mut blockers = Blockers::default();
+        let existing_type = column_type(t);
+        let column_exists = existing_type.as_deref() == Some("uuid");
+        let indexes = Indexes::read(t);
+        if let Some(existing) = &indexes.name {
+            if !existing.is_unique_lower_name {
+                blockers.other(
+                    MigError::new(
+                        Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        format!("{NAME_INDEX} already exists but is not a valid unique index on lower(name) of {endpoints}"),
+                    )
+                    .detail(format!("It is: {}", existing.definition))
+                    .hint(format!(
+                        "Drop it (DROP INDEX {}.{NAME_INDEX};) so V107 can create the case-insensitive unique index, then run pk_migrate_v107_up again.",
+                        t.quoted_schema()
+                    )),
+                );
+            }
+        }
+        if let Some(existing) = indexes.uuid.as_ref().filter(|e| !e.is_uuid_index) {
+            blockers.other(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!(
+                        "the name {UUID_INDEX} is taken in schema {} by something that is not an index on {endpoints}(integration_uuid)",
+                        t.quoted_schema()
+                    ),
+                )
+                .detail(format!("It is: {}", existing.definition))
+                .hint(format!(
+                    "Rename or drop it (ALTER INDEX/TABLE {}.{UUID_INDEX} RENAME TO …) so V107 can create its index, then run pk_migrate_v107_up again.",
+                    t.quoted_schema()
+                )),
+            );
+        }
+        if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
+            blockers.other(
+                MigError::new(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"))
+                    .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
+            );
+        }
+        blockers.others(shared_endpoint_uuids(
+            t,
+            "Give each endpoint its own uuid (the primary key of the table is missing or deferrable), then run pk_migrate_v107_up again.",
+        ));
+        if !t.has_immediate_unique_index(Table::Settings, "key") {
+            let (groups, lines) = count_lines(t.render(template!("duplicate_keys"), &[]).as_str(), &[], "groups", "group_rows");
+            if groups > 0 {
+                blockers.other(
+                    MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} integration key(s) are held by several rows of {settings}"))
+                        .detail(detail_lines(&lines, groups as usize))
+                        .hint("Delete or rename the extra rows (the unique index on key is missing or deferrable), then run pk_migrate_v107_up again."),
+                );
+            }
+        }
+        let staged = t.runs_user_code_on_update(Table::Endpoints);
+        if staged {
+            blockers.others(runner::staging_blockers(t, Table::Endpoints, Self::SPEC.name));
+        }
+        UpPlan { column_exists, pins: None, blockers, staged, indexes }
+    }
 }
 
 impl Migration for Up {
@@ -207,97 +273,31 @@ impl Migration for Up {
     type Applied = Applied<V107UpOutcome>;
     type Outcome = V107UpOutcome;
 
-    /// Every reason V107 up cannot run (§4 step 1, §11.4), and the pins it would make.
-    fn plan(t: &Target) -> UpPlan {
-        let mut plan = Self::plan_for_script(t);
-        // The pins themselves (a pass over every integration row with its timestamp): for
-        // status and the preview; a run computes them once, in its UPDATE.
-        let sql = t.render(template!("v107_up_pins"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))]);
-        plan.pins = Some(
-            Spi::connect(|c| {
-                let table = c.select(sql.as_str(), None, &[])?.first();
-                Ok::<_, pgrx::spi::Error>(Row(&table).count("pins"))
-            })
-            .expect("V107 up plan"),
-        );
+    /// Every reason V107 up cannot run (§4 step 1, §11.4), and for status the pins it would
+    /// make. A run does not look for duplicate names: its unique index build finds them
+    /// (apply) and only then are they listed, so the run does not pay a pass for them.
+    fn plan(t: &Target, purpose: Purpose) -> UpPlan {
+        let mut plan = Self::blockers_before_rows(t);
+        if purpose != Purpose::Run {
+            plan.blockers.by_rows(duplicate_names(t));
+        }
+        if purpose == Purpose::Status {
+            // The pins themselves (a pass over every integration row with its timestamp): for
+            // status; a run computes them once, in its UPDATE, the preview and the script from
+            // the rows they read.
+            let sql = t.render(template!("v107_up_pins"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t, plan.column_exists)))]);
+            plan.pins = Some(
+                Spi::connect(|c| {
+                    let table = c.select(sql.as_str(), None, &[])?.first();
+                    Ok::<_, pgrx::spi::Error>(Row(&table).count("pins"))
+                })
+                .expect("V107 up plan"),
+            );
+        }
         plan
     }
 
-    fn plan_for_script(t: &Target) -> UpPlan {
-        let mut plan = Self::plan_for_run(t);
-        if let Some(duplicates) = duplicate_names(t) {
-            plan.blockers.insert(0, duplicates);
-            plan.row_blockers += 1;
-        }
-        plan
-    }
-
-    fn plan_for_run(t: &Target) -> UpPlan {
-        let endpoints = t.qualified(Table::Endpoints);
-        let settings = t.qualified(Table::Settings);
-        let mut blockers = Vec::new();
-        let existing_type = column_type(t);
-        let column_exists = existing_type.as_deref() == Some("uuid");
-        // Duplicate names are not looked for here: a run's unique index build finds them
-        // (apply), and only then are they listed, so the run does not pay a pass for them.
-        let row_blockers = 0;
-        let indexes = Indexes::read(t);
-        if let Some(existing) = &indexes.name {
-            if !existing.is_unique_lower_name {
-                blockers.push(
-                    MigError::new(
-                        Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                        format!("{NAME_INDEX} already exists but is not a valid unique index on lower(name) of {endpoints}"),
-                    )
-                    .detail(format!("It is: {}", existing.definition))
-                    .hint(format!(
-                        "Drop it (DROP INDEX {}.{NAME_INDEX};) so V107 can create the case-insensitive unique index, then run pk_migrate_v107_up again.",
-                        t.quoted_schema()
-                    )),
-                );
-            }
-        }
-        if let Some(existing) = indexes.uuid.as_ref().filter(|e| !e.is_uuid_index) {
-            blockers.push(
-                MigError::new(
-                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!(
-                        "the name {UUID_INDEX} is taken in schema {} by something that is not an index on {endpoints}(integration_uuid)",
-                        t.quoted_schema()
-                    ),
-                )
-                .detail(format!("It is: {}", existing.definition))
-                .hint(format!(
-                    "Rename or drop it (ALTER INDEX/TABLE {}.{UUID_INDEX} RENAME TO …) so V107 can create its index, then run pk_migrate_v107_up again.",
-                    t.quoted_schema()
-                )),
-            );
-        }
-        if let Some(ty) = existing_type.as_ref().filter(|ty| *ty != "uuid") {
-            blockers.push(
-                MigError::new(Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, format!("{endpoints}.integration_uuid already exists with type {ty}, not uuid"))
-                    .hint("Drop or rename that column, then run pk_migrate_v107_up again."),
-            );
-        }
-        blockers.extend(shared_endpoint_uuids(t, "Give each endpoint its own uuid (the primary key of the table is missing or deferrable), then run pk_migrate_v107_up again."));
-        if !t.has_immediate_unique_index(Table::Settings, "key") {
-            let (groups, lines) = count_lines(t.render(template!("duplicate_keys"), &[]).as_str(), &[], "groups", "group_rows");
-            if groups > 0 {
-                blockers.push(
-                    MigError::new(Code::ERRCODE_UNIQUE_VIOLATION, format!("{groups} integration key(s) are held by several rows of {settings}"))
-                        .detail(detail_lines(&lines, groups as usize))
-                        .hint("Delete or rename the extra rows (the unique index on key is missing or deferrable), then run pk_migrate_v107_up again."),
-                );
-            }
-        }
-        let staged = t.runs_user_code_on_update(Table::Endpoints);
-        if staged {
-            blockers.extend(runner::staging_blockers(t, Table::Endpoints, Self::SPEC.name));
-        }
-        UpPlan { column_exists, pins: None, blockers, row_blockers, staged, indexes }
-    }
-
-    fn blockers(plan: &UpPlan) -> &[MigError] {
+    fn blockers(plan: &UpPlan) -> &Blockers {
         &plan.blockers
     }
 
@@ -314,10 +314,6 @@ impl Migration for Up {
                 (Hole::Plan, Fill::Statement(&plan_over(t, plan.column_exists, &Sql::fixed("SELECT * FROM all_candidates")))),
             ],
         )
-    }
-
-    fn row_blockers(plan: &UpPlan) -> usize {
-        plan.row_blockers
     }
 
     fn ddl(t: &Target, plan: &UpPlan) -> Vec<Ddl> {
@@ -471,7 +467,7 @@ fn create_unique_index(t: &Target, create: &str) {
 pub struct DownPlan {
     pub column_exists: bool,
     pub pins: i64,
-    pub blockers: Vec<MigError>,
+    pub blockers: Blockers,
     indexes: Indexes,
 }
 
@@ -500,15 +496,23 @@ impl Migration for Down {
     /// Every reason V107 down cannot run (§5), read-only: objects of the user's that depend on
     /// the column would be dropped with it, or make DROP COLUMN fail with PostgreSQL's own
     /// error, whose "use CASCADE" advice the caller cannot follow through this function.
-    fn plan(t: &Target) -> DownPlan {
+    fn plan(t: &Target, purpose: Purpose) -> DownPlan {
+        let mut blockers = Blockers::default();
+        if purpose == Purpose::Script {
+            // The script names each discarded pin by its endpoint's uuid: endpoints that share
+            // one (which the migration itself does not mind) stop it.
+            blockers.others(shared_endpoint_uuids(
+                t,
+                "A migration script names each endpoint by its uuid. Give each endpoint its own uuid, or run pk_migrate_v107_down where the extension is installed.",
+            ));
+        }
         if column_type(t).is_none() {
-            return DownPlan { column_exists: false, pins: 0, blockers: Vec::new(), indexes: Indexes::read(t) };
+            return DownPlan { column_exists: false, pins: 0, blockers, indexes: Indexes::read(t) };
         }
         let endpoints = t.qualified(Table::Endpoints);
         let (count, objects) = count_lines(t.render(template!("v107_down_dependents"), &[]).as_str(), &[endpoints.as_str().into()], "objects", "object_names");
-        let mut blockers = Vec::new();
         if count > 0 {
-            blockers.push(
+            blockers.other(
                 MigError::new(
                     Code::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
                     format!("{count} object(s) depend on {endpoints}.integration_uuid, which V107 down drops"),
@@ -526,18 +530,7 @@ impl Migration for Down {
         DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
     }
 
-    /// The script names each discarded pin by its endpoint's uuid: endpoints that share one
-    /// (which the migration itself does not mind) stop it.
-    fn plan_for_script(t: &Target) -> DownPlan {
-        let mut plan = Self::plan(t);
-        plan.blockers.extend(shared_endpoint_uuids(
-            t,
-            "A migration script names each endpoint by its uuid. Give each endpoint its own uuid, or run pk_migrate_v107_down where the extension is installed.",
-        ));
-        plan
-    }
-
-    fn blockers(plan: &DownPlan) -> &[MigError] {
+    fn blockers(plan: &DownPlan) -> &Blockers {
         &plan.blockers
     }
 

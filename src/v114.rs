@@ -7,7 +7,7 @@
 //! rows after it — the table itself against a kept copy of the plan.
 use crate::errors::{Code, MigError, OrRaise, RowBlocker};
 use crate::guard::{Direction, VersionRule};
-use crate::runner::{self, Applied, Migration, Spec, TableUse};
+use crate::runner::{self, Applied, Blockers, Migration, Purpose, Spec, TableUse};
 use crate::script::Part;
 use crate::sql::{sections, template, Fill, Hole, Row, Sql};
 use crate::target::{Privilege, Table, Target};
@@ -80,9 +80,7 @@ fn duplicate_uuids(t: &Target, rows: &'static str, label: &'static str, migratio
 /// What V114 up would do, and every reason it cannot.
 pub struct UpPlan {
     pub counts: V114UpOutcome,
-    pub blockers: Vec<MigError>,
-    /// The leading blockers that concern single rows (the preview shows them row by row).
-    pub row_blockers: usize,
+    pub blockers: Blockers,
     /// User triggers on the table: the plan is staged and verified against the table.
     pub staged: bool,
 }
@@ -144,7 +142,8 @@ impl Migration for Up {
     type Applied = Applied<i64>;
     type Outcome = V114UpOutcome;
 
-    fn plan(t: &Target) -> UpPlan {
+    /// The same plan for every purpose: its counts come with its blockers, in one statement.
+    fn plan(t: &Target, _purpose: Purpose) -> UpPlan {
         let sql =
             t.render(template!("v114_up_preflight"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t))), (Hole::UuidKeys, Fill::Statement(&uuid_keys_sql(t)))]);
         let key_max = t.column_max_chars(Table::Settings, "key");
@@ -153,11 +152,11 @@ impl Migration for Up {
         let mut plan = Spi::connect(|c| {
             let table = c.select(sql.as_str(), None, &[key_max.into(), module_max.into()])?.first();
             let row = Row(&table);
-            let mut blockers = RowBlocker::found(UP_BLOCKERS, &row, &settings, None);
-            let row_blockers = blockers.len();
+            let mut blockers = Blockers::default();
+            blockers.by_rows(RowBlocker::found(UP_BLOCKERS, &row, &settings, None));
             let too_long = row.count("too_long");
             if too_long > 0 {
-                blockers.push(
+                blockers.other(
                     MigError::new(
                         Code::ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
                         format!(
@@ -179,22 +178,19 @@ impl Migration for Up {
                     module_set: row.count("module_set"),
                 },
                 blockers,
-                row_blockers,
                 staged: false,
             })
         })
         .expect("V114 up pre-flight");
-        if let Some(e) = duplicate_uuids(t, "s.key LIKE 'integration:%'", "s.key::text", "pk_migrate_v114_up") {
-            plan.blockers.push(e);
-        }
+        plan.blockers.others(duplicate_uuids(t, "s.key LIKE 'integration:%'", "s.key::text", "pk_migrate_v114_up"));
         plan.staged = t.runs_user_code_on_update(Table::Settings);
         if plan.staged {
-            plan.blockers.extend(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
+            plan.blockers.others(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
         }
         plan
     }
 
-    fn blockers(plan: &UpPlan) -> &[MigError] {
+    fn blockers(plan: &UpPlan) -> &Blockers {
         &plan.blockers
     }
 
@@ -204,10 +200,6 @@ impl Migration for Up {
 
     fn preview_sql(t: &Target, _plan: &UpPlan) -> Sql {
         t.render(template!("v114_up_preview"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t))), (Hole::UuidKeys, Fill::Statement(&uuid_keys_sql(t)))])
-    }
-
-    fn row_blockers(plan: &UpPlan) -> usize {
-        plan.row_blockers
     }
 
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
@@ -309,25 +301,10 @@ pub struct DownPlan {
     /// How many rows the plan rewrites; None in a run's plan without user triggers, whose one
     /// statement (v114_down_apply.sql) computes the plan, its blockers and the rewrite at once.
     pub rows: Option<i64>,
-    pub blockers: Vec<MigError>,
-    /// The leading blockers that concern single rows (the preview shows them row by row).
-    pub row_blockers: usize,
+    pub blockers: Blockers,
     /// The characters the key column holds (None: unlimited).
     pub key_max: Option<i32>,
     pub staged: bool,
-}
-
-impl Down {
-    /// The blockers that are not rows of the plan: integration rows sharing a uuid, and what
-    /// stops the staged path.
-    fn table_blockers(t: &Target, staged: bool) -> Vec<MigError> {
-        let mut blockers: Vec<MigError> =
-            duplicate_uuids(t, "s.module = 'integrations' AND s.key = s.uuid::text", "s.key::text", "pk_migrate_v114_down").into_iter().collect();
-        if staged {
-            blockers.extend(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
-        }
-        blockers
-    }
 }
 
 impl Migration for Down {
@@ -352,35 +329,36 @@ impl Migration for Down {
     type Applied = Applied<V114DownOutcome>;
     type Outcome = V114DownOutcome;
 
-    fn plan(t: &Target) -> DownPlan {
-        let summary = t.render(template!("v114_down_summary"), &[]);
-        let sql = t.render(template!("v114_down_preflight"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::Summary, Fill::Statement(&summary))]);
+    /// A run without user triggers leaves the row blockers to its one statement
+    /// (v114_down_apply.sql), which finds them and writes nothing when there are any: the plan
+    /// is computed once.
+    fn plan(t: &Target, purpose: Purpose) -> DownPlan {
         let key_max = t.column_max_chars(Table::Settings, "key");
-        let settings = t.qualified(Table::Settings);
-        let (rows, mut blockers) = Spi::connect(|c| {
-            let table = c.select(sql.as_str(), None, &[key_max.into()])?.first();
-            let row = Row(&table);
-            Ok::<_, pgrx::spi::Error>((row.count("rows"), RowBlocker::found(DOWN_BLOCKERS, &row, &settings, key_max)))
-        })
-        .or_raise();
-        let row_blockers = blockers.len();
         let staged = t.runs_user_code_on_update(Table::Settings);
-        blockers.extend(Self::table_blockers(t, staged));
-        DownPlan { rows: Some(rows), blockers, row_blockers, key_max, staged }
-    }
-
-    /// Without user triggers the run's one statement finds the row blockers (and writes nothing
-    /// when there are any): the plan is computed once.
-    fn plan_for_run(t: &Target) -> DownPlan {
-        let staged = t.runs_user_code_on_update(Table::Settings);
-        if staged {
-            return Self::plan(t);
+        let mut blockers = Blockers::default();
+        let mut rows = None;
+        if purpose != Purpose::Run || staged {
+            let summary = t.render(template!("v114_down_summary"), &[]);
+            let sql =
+                t.render(template!("v114_down_preflight"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::Summary, Fill::Statement(&summary))]);
+            let settings = t.qualified(Table::Settings);
+            let (count, found) = Spi::connect(|c| {
+                let table = c.select(sql.as_str(), None, &[key_max.into()])?.first();
+                let row = Row(&table);
+                Ok::<_, pgrx::spi::Error>((row.count("rows"), RowBlocker::found(DOWN_BLOCKERS, &row, &settings, key_max)))
+            })
+            .or_raise();
+            rows = Some(count);
+            blockers.by_rows(found);
         }
-        let key_max = t.column_max_chars(Table::Settings, "key");
-        DownPlan { rows: None, blockers: Self::table_blockers(t, false), row_blockers: 0, key_max, staged }
+        blockers.others(duplicate_uuids(t, "s.module = 'integrations' AND s.key = s.uuid::text", "s.key::text", "pk_migrate_v114_down"));
+        if staged {
+            blockers.others(runner::staging_blockers(t, Table::Settings, Self::SPEC.name));
+        }
+        DownPlan { rows, blockers, key_max, staged }
     }
 
-    fn blockers(plan: &DownPlan) -> &[MigError] {
+    fn blockers(plan: &DownPlan) -> &Blockers {
         &plan.blockers
     }
 
@@ -392,10 +370,6 @@ impl Migration for Down {
         // The preview runs without parameters: the key limit travels as a literal.
         let key_max = plan.key_max.map(|n| n.to_string());
         t.render(template!("v114_down_preview"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::KeyMax, Fill::Literal(key_max.as_deref()))])
-    }
-
-    fn row_blockers(plan: &DownPlan) -> usize {
-        plan.row_blockers
     }
 
     fn apply(t: &Target, plan: &DownPlan) -> Self::Applied {
@@ -444,10 +418,8 @@ impl Migration for Down {
         if !blockers.is_empty() {
             // Nothing was written (the statement rewrites only an unblocked plan). Refused as the
             // pre-flight of status refuses it: every blocker, the table's own included.
-            let mut all = Self::plan(t).blockers;
-            if all.is_empty() {
-                all = blockers;
-            }
+            let all = Self::plan(t, Purpose::Status).blockers;
+            let all = if all.all().is_empty() { blockers } else { all.all().to_vec() };
             runner::refuse_if_blocked(&all, &Self::SPEC, t).or_raise();
         }
         applied
