@@ -243,6 +243,17 @@ pub struct Counted<'a> {
 }
 
 impl RowBlocker {
+    /// `VALUES (name, SQLSTATE), …` of `blockers`, for a preview that names a row's blocker
+    /// (its `blocked` rows then carry the SQLSTATE the run raises).
+    pub fn codes(blockers: &[RowBlocker]) -> crate::sql::Sql {
+        let mut sql = crate::sql::Sql::fixed("VALUES ");
+        for (i, b) in blockers.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.literal(Some(b.count)).push(", ").literal(Some(&sqlstate_of(b.code))).push(")");
+        }
+        sql
+    }
+
     /// The blockers whose count in `row` is above zero, in the table's order.
     pub fn found(blockers: &[RowBlocker], row: &crate::sql::Row, table: &str, limit: Option<i32>) -> Vec<MigError> {
         blockers

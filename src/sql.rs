@@ -131,6 +131,9 @@ pub enum Hole {
     UuidKeys,
     /// A plan's blocker summary, over the plan's rows named `planned` (v114_down_summary.sql).
     Summary,
+    /// A migration's row blockers and their SQLSTATEs, `VALUES (name, code), …`
+    /// (errors::RowBlocker::codes), for the preview's `blocked` rows.
+    BlockerCodes,
     /// Fixed fragments of the program's own, chosen by the caller.
     Unpinned,
     Where,
@@ -167,6 +170,7 @@ impl Hole {
                 | Hole::Candidates
                 | Hole::UuidKeys
                 | Hole::Summary
+                | Hole::BlockerCodes
                 | Hole::Facts
                 | Hole::Inputs
                 | Hole::Digest
@@ -196,6 +200,7 @@ const HOLES: &[(&str, Hole)] = &[
     ("candidates", Hole::Candidates),
     ("uuid_keys", Hole::UuidKeys),
     ("summary", Hole::Summary),
+    ("blocker_codes", Hole::BlockerCodes),
     ("unpinned", Hole::Unpinned),
     ("where", Hole::Where),
     ("label", Hole::Label),

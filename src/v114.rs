@@ -199,7 +199,14 @@ impl Migration for Up {
     }
 
     fn preview_sql(t: &Target, _plan: &UpPlan) -> Sql {
-        t.render(template!("v114_up_preview"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t))), (Hole::UuidKeys, Fill::Statement(&uuid_keys_sql(t)))])
+        t.render(
+            template!("v114_up_preview"),
+            &[
+                (Hole::Plan, Fill::Statement(&up_plan_sql(t))),
+                (Hole::UuidKeys, Fill::Statement(&uuid_keys_sql(t))),
+                (Hole::BlockerCodes, Fill::Statement(&RowBlocker::codes(UP_BLOCKERS))),
+            ],
+        )
     }
 
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
@@ -369,7 +376,14 @@ impl Migration for Down {
     fn preview_sql(t: &Target, plan: &DownPlan) -> Sql {
         // The preview runs without parameters: the key limit travels as a literal.
         let key_max = plan.key_max.map(|n| n.to_string());
-        t.render(template!("v114_down_preview"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::KeyMax, Fill::Literal(key_max.as_deref()))])
+        t.render(
+            template!("v114_down_preview"),
+            &[
+                (Hole::Plan, Fill::Statement(&down_plan_sql(t))),
+                (Hole::KeyMax, Fill::Literal(key_max.as_deref())),
+                (Hole::BlockerCodes, Fill::Statement(&RowBlocker::codes(DOWN_BLOCKERS))),
+            ],
+        )
     }
 
     fn apply(t: &Target, plan: &DownPlan) -> Self::Applied {
@@ -457,6 +471,34 @@ impl Migration for Down {
             outcome.suffixed.len()
         );
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod blocker_names {
+    use super::{DOWN_BLOCKERS, UP_BLOCKERS};
+    use crate::errors::RowBlocker;
+
+    /// The blocker names a preview gives its `blocked` rows (`ARRAY['name', …]`).
+    fn named_in(preview: &str) -> Vec<&str> {
+        preview.split("ARRAY['").skip(1).map(|rest| &rest[..rest.find('\'').expect("a closing quote")]).collect()
+    }
+
+    fn check(preview: &str, table: &[RowBlocker]) {
+        let names = named_in(preview);
+        assert!(!names.is_empty());
+        for name in &names {
+            assert!(table.iter().any(|b| b.count == *name), "the preview names blocker {name}, which the table does not have");
+        }
+        for b in table {
+            assert!(names.contains(&b.count), "blocker {} has no blocked rows in the preview", b.count);
+        }
+    }
+
+    #[test]
+    fn each_preview_names_exactly_its_migrations_row_blockers() {
+        check(include_str!("../sql/queries/v114_up_preview.sql"), UP_BLOCKERS);
+        check(include_str!("../sql/queries/v114_down_preview.sql"), DOWN_BLOCKERS);
     }
 }
 
