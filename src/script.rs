@@ -218,7 +218,7 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     // The copy's facts, as the script will read them where it runs.
     let facts_sql = facts_sql::<M>(&t, part);
     let mut facts: Value = Spi::get_one::<pgrx::JsonB>(facts_sql.as_str())?.map(|j| j.0).unwrap_or(Value::Null);
-    let has_pin_column = facts["tables"]["phoenix_kit_ai_endpoints"]["columns"].as_array().is_some_and(|c| c.iter().any(|v| v == "integration_uuid=uuid"));
+    let has_pin_column = t.has_column(Table::Endpoints, "integration_uuid", "uuid");
     if let Some(tables) = facts["tables"].as_object_mut() {
         for table in tables.values_mut() {
             if let Some(f) = table.as_object_mut() {

@@ -369,6 +369,12 @@ impl Target {
         }
     }
 
+    /// Whether the table has `column` of type `kind` (as catalog.sql names it: `uuid`, `text`
+    /// for the text-like types, `timestamp` for the date and time types).
+    pub fn has_column(&self, table: Table, column: &str, kind: &str) -> bool {
+        self.table(table).is_some_and(|f| f.columns.iter().any(|c| c.split_once('=') == Some((column, kind))))
+    }
+
     /// Whether a valid, immediate (not deferrable), non-partial unique index on exactly
     /// `column` (`uuid` or `key`) rules out duplicates at every moment.
     pub fn has_immediate_unique_index(&self, table: Table, column: &str) -> bool {
