@@ -2,13 +2,13 @@
 -- (Arrays are ordered by name, not by column number: a migration script (section 13) compares these
 -- facts between a restored copy and the database it was dumped from.)
 -- what each relation is (section 11.1), its columns, the caller's privileges (section 11.7) and whether
--- row-level security applies to the caller (section 11.2), its unique indexes and triggers. Read once
--- before the locks (to refuse early, without waiting) and again under them (what the run then
--- relies on cannot change any more). Read-only; relations are looked up by name and judged
--- by oid, so nothing here needs USAGE on the schema.
+-- row-level security applies to the caller (section 11.2), its unique indexes and triggers. A run
+-- reads it under its locks (what the run then relies on cannot change any more), and when a
+-- lock is busy also before waiting for it (to refuse early, without waiting). Read-only;
+-- relations are looked up by name and judged by oid, so nothing here needs USAGE on the schema.
 --   schema_literal (hole): the schema name, as a quoted literal
--- No parameters: the statement is planned once per backend and schema (src/target.rs) and both
--- reads of a run, like later runs, reuse that plan; with parameters every execution would be
+-- No parameters: the statement is planned once per backend and schema (src/target.rs) and every
+-- read, like later runs, reuses that plan; with parameters every execution would be
 -- planned again (PostgreSQL's custom plans), and planning is most of this statement's cost.
 SELECT t.name AS table_name,
        c.oid IS NOT NULL AS present,
