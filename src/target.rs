@@ -58,6 +58,9 @@ struct TableFacts {
     foreign_keys: Vec<String>,
     /// `column<TAB>collation` of every column with a nondeterministic collation.
     nondeterministic: Vec<String>,
+    /// `column<TAB>index<TAB>operator class` of index columns with an operator class of the
+    /// table's users.
+    user_opclasses: Vec<String>,
     /// `column<TAB>generated column` for each generated column and its inputs.
     generated_from: Vec<String>,
     /// `column<TAB>description<TAB>kind` of CHECK and exclusion constraints and unique indexes.
@@ -447,6 +450,28 @@ impl Target {
                 .hint("The migration's rules compare keys, names and providers byte for byte (LIKE, equality, grouping). Give the column a deterministic collation (ALTER TABLE … ALTER COLUMN … TYPE … COLLATE \"C\"), then run it again."),
             );
         }
+        let classed: Vec<String> = f
+            .user_opclasses
+            .iter()
+            .filter_map(|entry| {
+                let mut parts = entry.splitn(3, '\t');
+                Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
+            })
+            .filter(|(col, _, _)| matched.contains(&col.as_str()) || written.contains(&col.as_str()))
+            .map(|(col, index, class)| {
+                format!("index {} on column {} uses the operator class {}", quote_identifier(&index), quote_identifier(&col), quote_identifier(&class))
+            })
+            .collect();
+        if !classed.is_empty() {
+            blockers.push(
+                MigError::new(
+                    Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    format!("{migration} cannot rely on the indexes of {name}: {} index column(s) compare with an operator class of its users", classed.len()),
+                )
+                .detail(classed.join("\n"))
+                .hint("Its equality need not be the migration's, which compares keys, names and providers byte for byte: a key the pre-flight finds free could collide in that index. Re-create the index with the column's default operator class for the migration, then run it again."),
+            );
+        }
         let generated: Vec<String> = f
             .generated_from
             .iter()
@@ -543,6 +568,7 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
                 foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
                 nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
+                user_opclasses: tuple.get_by_name::<Vec<String>, _>("user_opclasses")?.unwrap_or_default(),
                 generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
                 constraints: tuple.get_by_name::<Vec<String>, _>("constraints")?.unwrap_or_default(),
                 comment: tuple.get_by_name::<String, _>("comment")?,

@@ -18,8 +18,9 @@ SELECT t.name AS table_name,
        (SELECT pg_catalog.array_agg(r.rulename::text ORDER BY r.rulename) FROM pg_catalog.pg_rewrite r
          WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN') AS rules,
        (SELECT pg_catalog.array_agg(a.attname::text || '=' || CASE
-                 WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype,
-                                     'pg_catalog.bpchar'::pg_catalog.regtype) THEN 'text'
+                 -- (Not char(n): it compares without trailing spaces, so keys or names that
+                 -- differ only there would be equal.)
+                 WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype) THEN 'text'
                  WHEN a.atttypid IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.timestamptz'::pg_catalog.regtype,
                                      'pg_catalog.date'::pg_catalog.regtype) THEN 'timestamp'
                  ELSE pg_catalog.format_type(a.atttypid, NULL) END ORDER BY a.attname)
@@ -45,9 +46,12 @@ SELECT t.name AS table_name,
                 WHERE i.indrelid = c.oid AND a.attname = 'key' AND i.indisunique AND i.indimmediate AND i.indisvalid
                   AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS key_unique,
        -- Code of the table's users that an UPDATE runs: triggers (not PostgreSQL's own for
-       -- constraints) that fire on UPDATE, and functions or operators of theirs in a CHECK or
-       -- exclusion constraint, an index expression or an index predicate - any of these can
-       -- write rows while the UPDATE runs.
+       -- constraints) that fire on UPDATE; functions or operators of theirs in a CHECK or
+       -- exclusion constraint, an index expression or predicate, or a generated column's
+       -- expression; an index whose operator class or access method is theirs; and a column
+       -- of a type of theirs (a domain's CHECK, a range type's subtype_diff that GiST calls,
+       -- an extension's type) - any of these can write rows while the UPDATE runs. Objects of
+       -- PostgreSQL itself have oids below 16384 (FirstNormalObjectId).
        (EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
                  WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D' AND (g.tgtype & 16) <> 0)
         OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
@@ -56,7 +60,25 @@ SELECT t.name AS table_name,
                       AND ((d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
                             AND d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('c', 'x')))
                         OR (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                            AND d.objid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid))))) AS user_code_on_update,
+                            AND d.objid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid))
+                        OR (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                            AND d.objid IN (SELECT ad.oid FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute ga
+                                                ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum
+                                             WHERE ad.adrelid = c.oid AND ga.attgenerated <> ''))))
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                    WHERE i.indrelid = c.oid
+                      AND (ic.relam >= 16384 OR EXISTS (SELECT 1 FROM pg_catalog.unnest(i.indclass::pg_catalog.oid[]) oc WHERE oc >= 16384)))
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid >= 16384)) AS user_code_on_update,
+       -- Index columns whose operator class is of the table's users (its equality need not
+       -- be the migration's): "column<TAB>index<TAB>operator class".
+       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || ic.relname::text || E'\t' || oc.opcname::text ORDER BY a.attname, ic.relname)
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+          CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
+          JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k.n]
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
+         WHERE i.indrelid = c.oid AND i.indclass[k.n] >= 16384) AS user_opclasses,
        -- CHECK and exclusion constraints and unique indexes, with each column they involve:
        -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
        -- column alone, without expression or predicate.
