@@ -45,6 +45,8 @@ SELECT 'phoenix_kit_ai_endpoints'::text AS relation, p.uuid AS row_uuid,
             THEN 'the endpoint has no uuid (the primary key was dropped), so it is left unpinned; give it a uuid and run v107_up again'
             WHEN p.rule = 'exact' AND p.integration IS NOT NULL
             THEN format('exact key: provider %s names the settings row integration:%s (uuid %s)', quote_literal(p.provider), p.provider, p.integration)
+            WHEN p.rule = 'exact' AND EXISTS (SELECT 1 FROM @settings@ s WHERE s.key = 'integration:' || p.provider)
+            THEN format('the settings row integration:%s has no uuid (the primary key was dropped), so the endpoint is left unpinned; give the row a uuid and run v107_up again', p.provider)
             WHEN p.rule = 'exact'
             THEN format('no settings row has the key integration:%s; re-pick the integration in the endpoint form', p.provider)
             WHEN p.rule = 'uuid' AND p.integration IS NOT NULL
@@ -56,6 +58,8 @@ SELECT 'phoenix_kit_ai_endpoints'::text AS relation, p.uuid AS row_uuid,
                         CASE WHEN w.candidates = 1 THEN format(', the only candidate integration:%s:*', p.provider)
                              ELSE format(', chosen over %s other candidate(s); runner-up %s (last_validated_at %s)',
                                          w.candidates - 1, w.ru_key, COALESCE(w.ru_raw::text, 'missing')) END)
+            WHEN p.rule = 'latest' AND w.candidates > 0
+            THEN format('the latest validated of the %s candidate(s) integration:%s:* has no uuid (the primary key was dropped), so the endpoint is left unpinned; give it a uuid and run v107_up again', w.candidates, p.provider)
             WHEN p.rule = 'latest'
             THEN format('no settings row has a key integration:%s:<name> (a legacy integration:%s row is not a candidate); re-pick the integration in the endpoint form', p.provider, p.provider)
             ELSE 'provider is empty: there is nothing to pin it by; re-pick the integration in the endpoint form'

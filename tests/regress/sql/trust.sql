@@ -87,6 +87,16 @@ SELECT action, reason FROM pk_migration_plan('v107_up', 'pk_tr') WHERE relation 
 SELECT r -> 'left_unpinned' AS left_unpinned, r ->> 'pinned_latest_validated' AS latest
   FROM pk_migrate_v107_up('pk_tr') r;
 
+-- A settings row without a uuid cannot be pinned to: the endpoints it would get (by the exact
+-- key, or as the latest validated candidate) stay unpinned, and the plan says why.
+SELECT pg_temp.tr(106) AS fp \gset
+ALTER TABLE pk_tr.phoenix_kit_settings DROP CONSTRAINT phoenix_kit_settings_pkey;
+ALTER TABLE pk_tr.phoenix_kit_settings ALTER COLUMN uuid DROP NOT NULL;
+SELECT pg_temp.endpoint('pk_tr', 102, 'Exact', 'openrouter:work') IS NOT NULL AS added;
+UPDATE pk_tr.phoenix_kit_settings SET uuid = NULL WHERE key = 'integration:openrouter:work';
+SELECT action, reason FROM pk_migration_plan('v107_up', 'pk_tr') WHERE relation = 'phoenix_kit_ai_endpoints' ORDER BY reason;
+SELECT r -> 'left_unpinned' AS left_unpinned FROM pk_migrate_v107_up('pk_tr') r;
+
 -- §4 step 1 the uuid index's name taken by an index of another table, or by a table: 55000.
 SELECT pg_temp.tr(106) AS fp \gset
 CREATE INDEX phoenix_kit_ai_endpoints_integration_uuid_index ON pk_tr.phoenix_kit_settings (uuid);
