@@ -58,8 +58,8 @@ struct TableFacts {
     foreign_keys: Vec<String>,
     /// `column<TAB>collation` of every column with a nondeterministic collation.
     nondeterministic: Vec<String>,
-    /// `column<TAB>index<TAB>operator class` of index columns with an operator class of the
-    /// table's users.
+    /// `column<TAB>index<TAB>operator class oid` of index columns with an operator class of
+    /// the table's users (the index as regclass text: quoted, schema-qualified).
     user_opclasses: Vec<String>,
     /// `column<TAB>generated column` for each generated column and its inputs.
     generated_from: Vec<String>,
@@ -458,9 +458,7 @@ impl Target {
                 Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
             })
             .filter(|(col, _, _)| matched.contains(&col.as_str()) || written.contains(&col.as_str()))
-            .map(|(col, index, class)| {
-                format!("index {} on column {} uses the operator class {}", quote_identifier(&index), quote_identifier(&col), quote_identifier(&class))
-            })
+            .map(|(col, index, class)| format!("index {index} on column {} uses the operator class {}", quote_identifier(&col), operator_class_name(&class)))
             .collect();
         if !classed.is_empty() {
             blockers.push(
@@ -514,6 +512,20 @@ impl Target {
         }
         blockers
     }
+}
+
+/// An operator class's schema-qualified name, for an error; its oid when it cannot be read.
+fn operator_class_name(oid: &str) -> String {
+    let name = oid.parse::<u32>().ok().and_then(|oid| {
+        Spi::get_one_with_args::<String>(
+            "SELECT pg_catalog.format('%I.%I', n.nspname, o.opcname) FROM pg_catalog.pg_opclass o
+               JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace WHERE o.oid = $1",
+            &[pg_sys::Oid::from(oid).into()],
+        )
+        .ok()
+        .flatten()
+    });
+    name.unwrap_or_else(|| format!("with oid {oid}"))
 }
 
 thread_local! {

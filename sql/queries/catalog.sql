@@ -65,20 +65,20 @@ SELECT t.name AS table_name,
                             AND d.objid IN (SELECT ad.oid FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute ga
                                                 ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum
                                              WHERE ad.adrelid = c.oid AND ga.attgenerated <> ''))))
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                    WHERE i.indrelid = c.oid
-                      AND (ic.relam >= 16384 OR EXISTS (SELECT 1 FROM pg_catalog.unnest(i.indclass::pg_catalog.oid[]) oc WHERE oc >= 16384)))
+        -- (An access method of the users' has operator classes of theirs only.)
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                    WHERE i.indrelid = c.oid AND 16384 <= ANY (i.indclass::pg_catalog.oid[]))
         OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid >= 16384)) AS user_code_on_update,
        -- Index columns whose operator class is of the table's users (its equality need not
-       -- be the migration's): "column<TAB>index<TAB>operator class".
-       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || ic.relname::text || E'\t' || oc.opcname::text ORDER BY a.attname, ic.relname)
+       -- be the migration's): "column<TAB>index<TAB>operator class oid" (named only when
+       -- refused: this statement runs on every call, and reads no catalog it need not).
+       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || i.indexrelid::pg_catalog.regclass::text || E'\t' || i.indclass[k.n]::text
+                                    ORDER BY a.attname, i.indexrelid)
           FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
           CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
-          JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k.n]
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
-         WHERE i.indrelid = c.oid AND i.indclass[k.n] >= 16384) AS user_opclasses,
+         WHERE i.indrelid = c.oid AND 16384 <= ANY (i.indclass::pg_catalog.oid[]) AND i.indclass[k.n] >= 16384) AS user_opclasses,
        -- CHECK and exclusion constraints and unique indexes, with each column they involve:
        -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
        -- column alone, without expression or predicate.
