@@ -17,20 +17,7 @@ SELECT t.name AS table_name,
        COALESCE(EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid), false) AS has_children,
        (SELECT pg_catalog.array_agg(r.rulename::text ORDER BY r.rulename) FROM pg_catalog.pg_rewrite r
          WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN') AS rules,
-       (SELECT pg_catalog.array_agg(a.attname::text || '=' || CASE
-                 -- (Not char(n): it compares without trailing spaces, so keys or names that
-                 -- differ only there would be equal.)
-                 WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype) THEN 'text'
-                 WHEN a.atttypid IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.timestamptz'::pg_catalog.regtype,
-                                     'pg_catalog.date'::pg_catalog.regtype) THEN 'timestamp'
-                 ELSE pg_catalog.format_type(a.atttypid, NULL) END ORDER BY a.attname)
-          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-       (SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
-                    THEN a.atttypmod - 4 END
-          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'key' AND NOT a.attisdropped) AS key_max,
-       (SELECT CASE WHEN a.atttypmod >= 4 AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
-                    THEN a.atttypmod - 4 END
-          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'module' AND NOT a.attisdropped) AS module_max,
+       att.columns, att.key_max, att.module_max,
        COALESCE(pg_catalog.has_table_privilege(c.oid, 'SELECT'), false) AS can_select,
        COALESCE(pg_catalog.has_table_privilege(c.oid, 'UPDATE'), false) AS can_update,
        COALESCE(pg_catalog.has_table_privilege(c.oid, 'UPDATE, DELETE, TRUNCATE'), false) AS can_lock_share,
@@ -39,12 +26,7 @@ SELECT t.name AS table_name,
        COALESCE(c.relkind IN ('r', 'p') AND pg_catalog.row_security_active(c.oid), false) AS rls_active,
        -- A valid, immediate, non-partial unique index on exactly that column rules duplicates
        -- out at every moment; a deferrable one does not.
-       EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
-                WHERE i.indrelid = c.oid AND a.attname = 'uuid' AND i.indisunique AND i.indimmediate AND i.indisvalid
-                  AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS uuid_unique,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid
-                WHERE i.indrelid = c.oid AND a.attname = 'key' AND i.indisunique AND i.indimmediate AND i.indisvalid
-                  AND i.indisready AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS key_unique,
+       COALESCE(ix.uuid_unique, false) AS uuid_unique, COALESCE(ix.key_unique, false) AS key_unique,
        -- Code of the table's users that an UPDATE runs: triggers (not PostgreSQL's own for
        -- constraints) that fire on UPDATE; functions or operators of theirs in a CHECK or
        -- exclusion constraint, an index expression or predicate, or a generated column's
@@ -52,8 +34,7 @@ SELECT t.name AS table_name,
        -- of a type of theirs (a domain's CHECK, a range type's subtype_diff that GiST calls,
        -- an extension's type) - any of these can write rows while the UPDATE runs. Objects of
        -- PostgreSQL itself have oids below 16384 (FirstNormalObjectId).
-       (EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
-                 WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D' AND (g.tgtype & 16) <> 0)
+       (COALESCE(trg.on_update OR ix.user_opclass OR att.user_types, false)
         OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                     WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
                       AND d.refobjid >= 16384
@@ -64,12 +45,7 @@ SELECT t.name AS table_name,
                         OR (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
                             AND d.objid IN (SELECT ad.oid FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute ga
                                                 ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum
-                                             WHERE ad.adrelid = c.oid AND ga.attgenerated <> ''))))
-        -- (An access method of the users' has operator classes of theirs only.)
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-                    WHERE i.indrelid = c.oid AND 16384 <= ANY (i.indclass::pg_catalog.oid[]))
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid >= 16384)) AS user_code_on_update,
+                                             WHERE ad.adrelid = c.oid AND ga.attgenerated <> ''))))) AS user_code_on_update,
        -- Index columns whose operator class is of the table's users (its equality need not
        -- be the migration's): "column<TAB>index<TAB>operator class oid" (named only when
        -- refused: this statement runs on every call, and reads no catalog it need not).
@@ -78,7 +54,7 @@ SELECT t.name AS table_name,
           FROM pg_catalog.pg_index i
           CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
-         WHERE i.indrelid = c.oid AND 16384 <= ANY (i.indclass::pg_catalog.oid[]) AND i.indclass[k.n] >= 16384) AS user_opclasses,
+         WHERE ix.user_opclass AND i.indrelid = c.oid AND i.indclass[k.n] >= 16384) AS user_opclasses,
        -- CHECK and exclusion constraints and unique indexes, with each column they involve:
        -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
        -- column alone, without expression or predicate.
@@ -97,8 +73,7 @@ SELECT t.name AS table_name,
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (x.cols)) AS constraints,
        -- Every enabled trigger of the table's users, by name: named in the HINT of a verify
        -- step that finds a row changed beyond the plan.
-       (SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) FROM pg_catalog.pg_trigger g
-         WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D') AS user_triggers,
+       trg.user_triggers,
        -- Foreign keys in which a column takes part, on either side: "column<TAB>description".
        (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || pg_catalog.format('constraint %s of %s referencing %s (ON UPDATE %s)',
                    pg_catalog.quote_ident(k.conname), k.conrelid::pg_catalog.regclass, k.confrelid::pg_catalog.regclass,
@@ -109,9 +84,7 @@ SELECT t.name AS table_name,
                AND ((k.conrelid = c.oid AND a.attnum = ANY (k.conkey)) OR (k.confrelid = c.oid AND a.attnum = ANY (k.confkey)))
          WHERE k.contype = 'f' AND (k.conrelid = c.oid OR k.confrelid = c.oid)) AS foreign_keys,
        -- Columns with a nondeterministic collation: "column<TAB>collation".
-       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attname)
-          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND NOT co.collisdeterministic) AS nondeterministic,
+       att.nondeterministic,
        -- Generated columns (stored, or virtual on PostgreSQL 18) and the columns they are
        -- computed from: "column<TAB>generated".
        (SELECT pg_catalog.array_agg(r.attname::text || E'\t' || g.attname::text ORDER BY g.attname, r.attname)
@@ -133,4 +106,42 @@ SELECT t.name AS table_name,
   FROM pg_catalog.unnest(ARRAY['phoenix_kit', 'phoenix_kit_settings', 'phoenix_kit_ai_endpoints']) WITH ORDINALITY AS t(name, ord)
   LEFT JOIN (pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)
          ON n.nspname = @schema_literal@ AND c.relname = t.name
+  -- Each catalog read once per table (one subquery each: planning is most of this statement's
+  -- cost on a new backend).
+  -- The columns: "name=type" (text-like types as text, not char(n): it compares without
+  -- trailing spaces, so keys or names that differ only there would be equal; date and time
+  -- types as timestamp), the characters key and module hold, those with a nondeterministic
+  -- collation ("column<TAB>collation"), and whether one is of a type of the users'.
+  LEFT JOIN LATERAL (
+    SELECT pg_catalog.array_agg(a.attname::text || '=' || CASE
+                 WHEN a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype) THEN 'text'
+                 WHEN a.atttypid IN ('pg_catalog.timestamp'::pg_catalog.regtype, 'pg_catalog.timestamptz'::pg_catalog.regtype,
+                                     'pg_catalog.date'::pg_catalog.regtype) THEN 'timestamp'
+                 ELSE pg_catalog.format_type(a.atttypid, NULL) END ORDER BY a.attname) AS columns,
+           pg_catalog.max(CASE WHEN a.attname = 'key' AND a.atttypmod >= 4
+                                    AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
+                               THEN a.atttypmod - 4 END) AS key_max,
+           pg_catalog.max(CASE WHEN a.attname = 'module' AND a.atttypmod >= 4
+                                    AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
+                               THEN a.atttypmod - 4 END) AS module_max,
+           pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attname) FILTER (WHERE NOT co.collisdeterministic) AS nondeterministic,
+           pg_catalog.bool_or(a.atttypid >= 16384) AS user_types
+      FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) att ON true
+  -- The indexes: a valid, immediate, non-partial unique index on exactly uuid (key) rules
+  -- duplicates out at every moment (a deferrable one does not); whether an operator class is
+  -- the users' (an access method of theirs has operator classes of theirs only).
+  LEFT JOIN LATERAL (
+    SELECT pg_catalog.bool_or(u.unique_on = 'uuid') AS uuid_unique, pg_catalog.bool_or(u.unique_on = 'key') AS key_unique,
+           pg_catalog.bool_or(u.user_opclass) AS user_opclass
+      FROM (SELECT CASE WHEN i.indisunique AND i.indimmediate AND i.indisvalid AND i.indisready AND i.indpred IS NULL
+                              AND i.indexprs IS NULL AND i.indnkeyatts = 1
+                         THEN (SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum = i.indkey[0]) END AS unique_on,
+                   16384 <= ANY (i.indclass::pg_catalog.oid[]) AS user_opclass
+              FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid) u) ix ON true
+  -- The enabled triggers of the users (not PostgreSQL's own for constraints), and whether one
+  -- fires on UPDATE.
+  LEFT JOIN LATERAL (
+    SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) AS user_triggers, pg_catalog.bool_or((g.tgtype & 16) <> 0) AS on_update
+      FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D') trg ON true
  ORDER BY t.ord
