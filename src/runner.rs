@@ -318,18 +318,16 @@ pub fn run<M: Migration>(prefix: Option<&str>, dry_run: Option<bool>, force: Opt
         // it), then the locks are waited for (the caller's lock_timeout applies: 55P03,
         // nothing changed) and the catalog is read again: under the locks the tables' kind,
         // rules, triggers, policies and privileges can no longer change.
-        let target = if lock_at_once(spec, prefix) {
-            resolve_for::<M>(prefix).or_raise()
-        } else {
-            let mut target = resolve_for::<M>(prefix).or_raise();
+        let locked = lock_at_once(spec, prefix);
+        let mut target = resolve_for::<M>(prefix).or_raise();
+        if !locked {
             let early = Checks { privileges: spec.privileges, version: false, force, plan: None };
             refuse_if_blocked(&Preflight::<M>::new(&target, &early).blockers(), spec, &target).or_raise();
             for (table, mode) in spec.locks {
-                Spi::run(&format!("LOCK TABLE {} IN {mode} MODE", target.qualified(*table))).or_raise();
+                Spi::run(lock_statement(prefix, *table, mode, false).as_str()).or_raise();
             }
             target.refresh();
-            target
-        };
+        }
         let target = &target;
         // In the steps, errors are raised: a dry run's subtransaction must unwind.
         let checks = Checks { privileges: spec.privileges, version: true, force, plan: Some(Purpose::Run) };
@@ -385,14 +383,19 @@ fn lock_at_once(spec: &Spec, schema: &str) -> bool {
     let locked = subtransaction(
         std::panic::AssertUnwindSafe(|| {
             for (table, mode) in spec.locks {
-                let mut sql = Sql::fixed("LOCK TABLE ");
-                sql.relation(schema, table.name()).push(" IN ").push(mode).push(" MODE NOWAIT");
-                Spi::run(sql.as_str()).or_raise();
+                Spi::run(lock_statement(schema, *table, mode, true).as_str()).or_raise();
             }
         }),
         true,
     );
     locked.is_ok()
+}
+
+/// `LOCK TABLE "schema".table IN mode MODE [NOWAIT]`, the table quoted once.
+fn lock_statement(schema: &str, table: Table, mode: &'static str, nowait: bool) -> Sql {
+    let mut sql = Sql::fixed("LOCK TABLE ");
+    sql.relation(schema, table.name()).push(" IN ").push(mode).push(if nowait { " MODE NOWAIT" } else { " MODE" });
+    sql
 }
 
 /// The 27000 error of a verify step: the rows that did not end as planned.

@@ -415,6 +415,10 @@ impl Target {
         };
         let name = self.qualified(table);
         let split = |entry: &String| entry.split_once('\t').map(|(a, b)| (a.to_string(), b.to_string()));
+        let split3 = |entry: &String| {
+            let mut parts = entry.splitn(3, '\t');
+            Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
+        };
         let mut blockers = Vec::new();
         let fkeys: Vec<(String, String)> = f.foreign_keys.iter().filter_map(split).filter(|(col, _)| fk_refused.contains(&col.as_str())).collect();
         if !fkeys.is_empty() {
@@ -453,10 +457,7 @@ impl Target {
         let classed: Vec<String> = f
             .user_opclasses
             .iter()
-            .filter_map(|entry| {
-                let mut parts = entry.splitn(3, '\t');
-                Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
-            })
+            .filter_map(split3)
             .filter(|(col, _, _)| matched.contains(&col.as_str()) || written.contains(&col.as_str()))
             .map(|(col, index, class)| format!("index {index} on column {} uses the operator class {}", quote_identifier(&col), operator_class_name(&class)))
             .collect();
@@ -483,10 +484,7 @@ impl Target {
         let constrained: Vec<String> = f
             .constraints
             .iter()
-            .filter_map(|entry| {
-                let mut parts = entry.splitn(3, '\t');
-                Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
-            })
+            .filter_map(split3)
             .filter(|(col, _, kind)| written.contains(&col.as_str()) && !(col == "key" && kind == "plain_unique"))
             .map(|(col, descr, _)| format!("{descr} on column {}", quote_identifier(&col)))
             .collect();

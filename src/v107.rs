@@ -471,6 +471,36 @@ pub struct DownPlan {
     indexes: Indexes,
 }
 
+impl Down {
+    /// What the drop of the column would discard or break: objects of the users' that depend on
+    /// it, and the pins it holds (none when the column is gone).
+    fn plan_of_the_column(t: &Target) -> DownPlan {
+        let mut blockers = Blockers::default();
+        if column_type(t).is_none() {
+            return DownPlan { column_exists: false, pins: 0, blockers, indexes: Indexes::read(t) };
+        }
+        let endpoints = t.qualified(Table::Endpoints);
+        let (count, objects) = count_lines(t.render(template!("v107_down_dependents"), &[]).as_str(), &[endpoints.as_str().into()], "objects", "object_names");
+        if count > 0 {
+            blockers.other(
+                MigError::new(
+                    Code::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
+                    format!("{count} object(s) depend on {endpoints}.integration_uuid, which V107 down drops"),
+                )
+                .detail(detail_lines(&objects, count as usize))
+                .hint("Drop or change those objects first (they were not created by V107), then run pk_migrate_v107_down again."),
+            );
+        }
+        let pins = Spi::connect(|c| {
+            let table = c.select(t.render(template!("v107_down_pins"), &[]).as_str(), None, &[])?.first();
+            Ok::<_, pgrx::spi::Error>(Row(&table).get::<i64>("pins"))
+        })
+        .expect("count pins")
+        .unwrap_or(0);
+        DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
+    }
+}
+
 impl Migration for Down {
     const SPEC: Spec = Spec {
         name: "v107_down",
@@ -497,37 +527,16 @@ impl Migration for Down {
     /// the column would be dropped with it, or make DROP COLUMN fail with PostgreSQL's own
     /// error, whose "use CASCADE" advice the caller cannot follow through this function.
     fn plan(t: &Target, purpose: Purpose) -> DownPlan {
-        let mut blockers = Blockers::default();
+        let mut plan = Self::plan_of_the_column(t);
         if purpose == Purpose::Script {
             // The script names each discarded pin by its endpoint's uuid: endpoints that share
             // one (which the migration itself does not mind) stop it.
-            blockers.others(shared_endpoint_uuids(
+            plan.blockers.others(shared_endpoint_uuids(
                 t,
                 "A migration script names each endpoint by its uuid. Give each endpoint its own uuid, or run pk_migrate_v107_down where the extension is installed.",
             ));
         }
-        if column_type(t).is_none() {
-            return DownPlan { column_exists: false, pins: 0, blockers, indexes: Indexes::read(t) };
-        }
-        let endpoints = t.qualified(Table::Endpoints);
-        let (count, objects) = count_lines(t.render(template!("v107_down_dependents"), &[]).as_str(), &[endpoints.as_str().into()], "objects", "object_names");
-        if count > 0 {
-            blockers.other(
-                MigError::new(
-                    Code::ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-                    format!("{count} object(s) depend on {endpoints}.integration_uuid, which V107 down drops"),
-                )
-                .detail(detail_lines(&objects, count as usize))
-                .hint("Drop or change those objects first (they were not created by V107), then run pk_migrate_v107_down again."),
-            );
-        }
-        let pins = Spi::connect(|c| {
-            let table = c.select(t.render(template!("v107_down_pins"), &[]).as_str(), None, &[])?.first();
-            Ok::<_, pgrx::spi::Error>(Row(&table).get::<i64>("pins"))
-        })
-        .expect("count pins")
-        .unwrap_or(0);
-        DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
+        plan
     }
 
     fn blockers(plan: &DownPlan) -> &Blockers {
