@@ -131,6 +131,8 @@ pub enum Hole {
     UuidKeys,
     /// A plan's blocker summary, over the plan's rows named `planned` (v114_down_summary.sql).
     Summary,
+    /// The catalog facts only some tables have (catalog_rare.sql), or NULLs in their place.
+    RareFacts,
     /// A migration's row blockers and their SQLSTATEs, `VALUES (name, code), …`
     /// (errors::RowBlocker::codes), for the preview's `blocked` rows.
     BlockerCodes,
@@ -170,6 +172,7 @@ impl Hole {
                 | Hole::Candidates
                 | Hole::UuidKeys
                 | Hole::Summary
+                | Hole::RareFacts
                 | Hole::BlockerCodes
                 | Hole::Facts
                 | Hole::Inputs
@@ -200,6 +203,7 @@ const HOLES: &[(&str, Hole)] = &[
     ("candidates", Hole::Candidates),
     ("uuid_keys", Hole::UuidKeys),
     ("summary", Hole::Summary),
+    ("rare_facts", Hole::RareFacts),
     ("blocker_codes", Hole::BlockerCodes),
     ("unpinned", Hole::Unpinned),
     ("where", Hole::Where),

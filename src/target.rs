@@ -526,71 +526,108 @@ fn operator_class_name(oid: &str) -> String {
     name.unwrap_or_else(|| format!("with oid {oid}"))
 }
 
+/// The catalog read (catalog.sql) with its rare facts (catalog_rare.sql) filled in, or with
+/// NULLs in their place: `rare` false is the statement a run reads first, and all it needs
+/// when no table can have such facts (the cheaper statement to parse and plan on a new backend).
+pub fn catalog_sql(schema: &str, rare: bool) -> crate::sql::Sql {
+    use crate::sql::{template, Fill, Hole, Sql};
+    // The schema travels as a literal, not a parameter: the statement then has a generic
+    // plan, made once per backend and schema (planning is most of its cost).
+    let rare_facts = if rare {
+        template!("catalog_rare").render(schema, &[])
+    } else {
+        Sql::fixed("SELECT NULL::text[] AS user_opclasses, NULL::text[] AS foreign_keys, NULL::text[] AS generated_from")
+    };
+    template!("catalog").render(schema, &[(Hole::SchemaLiteral, Fill::Literal(Some(schema))), (Hole::RareFacts, Fill::Statement(&rare_facts))])
+}
+
+/// The catalog reads of the schema last asked about, each planned once per backend: planning
+/// them costs more than running them, and a run reads the catalog twice when a lock is busy
+/// (before and under the locks). PostgreSQL's plan cache re-plans one if the catalog's own
+/// definition changes.
+struct CatalogReads {
+    schema: String,
+    without_rare: pgrx::spi::OwnedPreparedStatement,
+    with_rare: Option<pgrx::spi::OwnedPreparedStatement>,
+}
+
 thread_local! {
-    /// The catalog read of the schema last asked about, planned once per backend: planning it
-    /// costs more than running it, and a run reads the catalog twice (before and under the
-    /// locks). PostgreSQL's plan cache re-plans it if the catalog's own definition changes.
-    static CATALOG_READ: std::cell::RefCell<Option<(String, pgrx::spi::OwnedPreparedStatement)>> =
-        const { std::cell::RefCell::new(None) };
+    static CATALOG_READS: std::cell::RefCell<Option<CatalogReads>> = const { std::cell::RefCell::new(None) };
 }
 
 /// One read of the catalog for `schema`: whether it exists, and the facts.
 fn read_facts(schema: &str) -> (bool, Facts) {
     Spi::connect(|c| {
-        let mut facts = Facts::default();
-        let mut present = false;
-        let rows = CATALOG_READ.with(|cached| {
+        CATALOG_READS.with(|cached| {
             let mut cached = cached.borrow_mut();
-            if cached.as_ref().is_none_or(|(for_schema, _)| for_schema != schema) {
-                use crate::sql::{template, Fill, Hole};
-                // The schema travels as a literal, not a parameter: the statement then has a
-                // generic plan, made once per backend and schema (planning is most of its cost).
-                let sql = template!("catalog").render(schema, &[(Hole::SchemaLiteral, Fill::Literal(Some(schema)))]);
-                *cached = Some((schema.to_string(), c.prepare(sql.as_str(), &[])?.keep()));
+            if cached.as_ref().is_none_or(|reads| reads.schema != schema) {
+                *cached = Some(CatalogReads {
+                    schema: schema.to_string(),
+                    without_rare: c.prepare(catalog_sql(schema, false).as_str(), &[])?.keep(),
+                    with_rare: None,
+                });
             }
-            c.select(&cached.as_ref().expect("prepared above").1, None, &[])
-        })?;
-        for (i, tuple) in rows.enumerate() {
-            let get_bool = |col: &str| tuple.get_by_name::<bool, _>(col).map(|v| v.unwrap_or(false));
-            present = get_bool("schema_present")?;
-            facts.schema_usage = get_bool("schema_usage")?;
-            facts.temp_allowed = get_bool("temp_allowed")?;
-            if !get_bool("present")? {
-                continue;
+            let reads = cached.as_mut().expect("prepared above");
+            let (present, facts, rare) = facts_of(c.select(&reads.without_rare, None, &[])?)?;
+            if !rare {
+                return Ok::<_, pgrx::spi::Error>((present, facts));
             }
-            facts.tables[i] = Some(TableFacts {
-                relkind: tuple.get_by_name::<String, _>("relkind")?.unwrap_or_default(),
-                has_parent: get_bool("has_parent")?,
-                has_children: get_bool("has_children")?,
-                rules: tuple.get_by_name::<Vec<String>, _>("rules")?.unwrap_or_default(),
-                columns: tuple.get_by_name::<Vec<String>, _>("columns")?.unwrap_or_default(),
-                key_max: tuple.get_by_name::<i32, _>("key_max")?,
-                module_max: tuple.get_by_name::<i32, _>("module_max")?,
-                can_select: get_bool("can_select")?,
-                can_update: get_bool("can_update")?,
-                can_lock_share: get_bool("can_lock_share")?,
-                is_owner: get_bool("is_owner")?,
-                can_create_in_schema: get_bool("can_create_in_schema")?,
-                rls_active: get_bool("rls_active")?,
-                uuid_unique: get_bool("uuid_unique")?,
-                key_unique: get_bool("key_unique")?,
-                user_code_on_update: get_bool("user_code_on_update")?,
-                user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
-                foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
-                nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
-                user_opclasses: tuple.get_by_name::<Vec<String>, _>("user_opclasses")?.unwrap_or_default(),
-                generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
-                constraints: tuple.get_by_name::<Vec<String>, _>("constraints")?.unwrap_or_default(),
-                comment: tuple.get_by_name::<String, _>("comment")?,
-            });
-        }
-        Ok::<_, pgrx::spi::Error>((present, facts))
+            if reads.with_rare.is_none() {
+                reads.with_rare = Some(c.prepare(catalog_sql(schema, true).as_str(), &[])?.keep());
+            }
+            let (present, facts, _) = facts_of(c.select(reads.with_rare.as_ref().expect("prepared above"), None, &[])?)?;
+            Ok((present, facts))
+        })
     })
     .expect("catalog lookup")
 }
 
+/// The facts of one catalog read, and whether a table can have rare facts (then the read
+/// without them is not the whole truth).
+fn facts_of(rows: pgrx::spi::SpiTupleTable) -> Result<(bool, Facts, bool), pgrx::spi::Error> {
+    let mut facts = Facts::default();
+    let mut present = false;
+    let mut rare = false;
+    for (i, tuple) in rows.enumerate() {
+        let get_bool = |col: &str| tuple.get_by_name::<bool, _>(col).map(|v| v.unwrap_or(false));
+        rare |= get_bool("rare_facts")?;
+        present = get_bool("schema_present")?;
+        facts.schema_usage = get_bool("schema_usage")?;
+        facts.temp_allowed = get_bool("temp_allowed")?;
+        if !get_bool("present")? {
+            continue;
+        }
+        facts.tables[i] = Some(TableFacts {
+            relkind: tuple.get_by_name::<String, _>("relkind")?.unwrap_or_default(),
+            has_parent: get_bool("has_parent")?,
+            has_children: get_bool("has_children")?,
+            rules: tuple.get_by_name::<Vec<String>, _>("rules")?.unwrap_or_default(),
+            columns: tuple.get_by_name::<Vec<String>, _>("columns")?.unwrap_or_default(),
+            key_max: tuple.get_by_name::<i32, _>("key_max")?,
+            module_max: tuple.get_by_name::<i32, _>("module_max")?,
+            can_select: get_bool("can_select")?,
+            can_update: get_bool("can_update")?,
+            can_lock_share: get_bool("can_lock_share")?,
+            is_owner: get_bool("is_owner")?,
+            can_create_in_schema: get_bool("can_create_in_schema")?,
+            rls_active: get_bool("rls_active")?,
+            uuid_unique: get_bool("uuid_unique")?,
+            key_unique: get_bool("key_unique")?,
+            user_code_on_update: get_bool("user_code_on_update")?,
+            user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
+            foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
+            nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
+            user_opclasses: tuple.get_by_name::<Vec<String>, _>("user_opclasses")?.unwrap_or_default(),
+            generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
+            constraints: tuple.get_by_name::<Vec<String>, _>("constraints")?.unwrap_or_default(),
+            comment: tuple.get_by_name::<String, _>("comment")?,
+        });
+    }
+    Ok((present, facts, rare))
+}
+
 #[cfg(test)]
-mod tests {
+mod unit {
     use super::Table;
 
     /// The catalog read returns the tables in the order of its own list, which `read_facts`
@@ -600,5 +637,62 @@ mod tests {
         let names: Vec<String> = Table::ALL.iter().map(|t| format!("'{}'", t.name())).collect();
         let list = format!("ARRAY[{}]", names.join(", "));
         assert!(include_str!("../sql/queries/catalog.sql").contains(&list), "catalog.sql must unnest {list}");
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use crate::test_support::*;
+    use pgrx::prelude::*;
+
+    /// Each table's row of a catalog read as jsonb, and its rare facts alone.
+    fn read(rare: bool) -> Vec<(serde_json::Value, serde_json::Value)> {
+        let sql = super::catalog_sql("public", rare);
+        let rows = one::<pgrx::JsonB>(&format!(
+            "SELECT jsonb_agg(jsonb_build_array(to_jsonb(f), jsonb_build_array(f.user_opclasses, f.foreign_keys, f.generated_from)) ORDER BY f.table_name) FROM ({}) f",
+            sql.as_str()
+        ))
+        .expect("rows")
+        .0;
+        rows.as_array().unwrap().iter().map(|r| (r[0].clone(), r[1].clone())).collect()
+    }
+
+    /// A run reads the catalog without its rare facts (catalog_rare.sql) when no table can have
+    /// any: where a table's rare_facts is false, its foreign keys, generated columns and index
+    /// columns with users' operator classes are none, and the read without them is the same
+    /// read. Each table configuration that has such facts must say so.
+    #[pg_test]
+    fn rare_facts_are_left_out_only_where_a_table_has_none() {
+        let cases: &[(&str, &str)] = &[
+            ("plain", ""),
+            ("a foreign key of another table on key", "CREATE TABLE public.other (k varchar(255) REFERENCES public.phoenix_kit_settings (key) ON UPDATE CASCADE)"),
+            ("a foreign key of the endpoints' own", "ALTER TABLE public.phoenix_kit_ai_endpoints ADD FOREIGN KEY (integration_uuid) REFERENCES public.phoenix_kit_settings (uuid)"),
+            ("a generated column", "ALTER TABLE public.phoenix_kit_settings ADD COLUMN k2 text GENERATED ALWAYS AS (lower(key)) STORED"),
+            ("a user trigger", "CREATE FUNCTION public.t() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; CREATE TRIGGER t BEFORE UPDATE ON public.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION public.t()"),
+            (
+                "an index with an operator class of the users'",
+                "CREATE OPERATOR CLASS public.my_text_ops FOR TYPE text USING btree AS OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 bttextcmp(text, text); \
+                 CREATE INDEX ON public.phoenix_kit_settings (key public.my_text_ops)",
+            ),
+        ];
+        for (what, sql) in cases {
+            Spi::run("DROP TABLE IF EXISTS public.other; DROP FUNCTION IF EXISTS public.t() CASCADE; DROP OPERATOR CLASS IF EXISTS public.my_text_ops USING btree CASCADE").unwrap();
+            fixture("public", 114);
+            if !sql.is_empty() {
+                Spi::run(sql).unwrap_or_else(|e| panic!("{what}: {e}"));
+            }
+            let (without, with) = (read(false), read(true));
+            let mut found = false;
+            for ((w, _), (f, rare)) in without.iter().zip(&with) {
+                let has_rare = rare.as_array().unwrap().iter().any(|v| !v.is_null());
+                found |= has_rare;
+                if f["rare_facts"] == serde_json::json!(false) {
+                    assert!(!has_rare, "{what}: {} says it has no rare facts, but has {rare}", f["table_name"]);
+                    assert_eq!(w, f, "{what}: the read without rare facts differs");
+                }
+            }
+            assert_eq!(found, *what != "plain" && *what != "a user trigger", "{what}: rare facts found: {with:?}");
+        }
     }
 }

@@ -46,15 +46,7 @@ SELECT t.name AS table_name,
                             AND d.objid IN (SELECT ad.oid FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_attribute ga
                                                 ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum
                                              WHERE ad.adrelid = c.oid AND ga.attgenerated <> ''))))) AS user_code_on_update,
-       -- Index columns whose operator class is of the table's users (its equality need not
-       -- be the migration's): "column<TAB>index<TAB>operator class oid" (named only when
-       -- refused: this statement runs on every call, and reads no catalog it need not).
-       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || i.indexrelid::pg_catalog.regclass::text || E'\t' || i.indclass[k.n]::text
-                                    ORDER BY a.attname, i.indexrelid)
-          FROM pg_catalog.pg_index i
-          CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
-          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
-         WHERE ix.user_opclass AND i.indrelid = c.oid AND i.indclass[k.n] >= 16384) AS user_opclasses,
+       rare.user_opclasses,
        -- CHECK and exclusion constraints and unique indexes, with each column they involve:
        -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
        -- column alone, without expression or predicate.
@@ -74,32 +66,17 @@ SELECT t.name AS table_name,
        -- Every enabled trigger of the table's users, by name: named in the HINT of a verify
        -- step that finds a row changed beyond the plan.
        trg.user_triggers,
-       -- Foreign keys in which a column takes part, on either side: "column<TAB>description".
-       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || pg_catalog.format('constraint %s of %s referencing %s (ON UPDATE %s)',
-                   pg_catalog.quote_ident(k.conname), k.conrelid::pg_catalog.regclass, k.confrelid::pg_catalog.regclass,
-                   CASE k.confupdtype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT'
-                                      WHEN 'r' THEN 'RESTRICT' ELSE 'NO ACTION' END) ORDER BY k.conname, a.attname)
-          FROM pg_catalog.pg_constraint k
-          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-               AND ((k.conrelid = c.oid AND a.attnum = ANY (k.conkey)) OR (k.confrelid = c.oid AND a.attnum = ANY (k.confkey)))
-         WHERE k.contype = 'f' AND (k.conrelid = c.oid OR k.confrelid = c.oid)) AS foreign_keys,
+       rare.foreign_keys,
        -- Columns with a nondeterministic collation: "column<TAB>collation".
        att.nondeterministic,
-       -- Generated columns (stored, or virtual on PostgreSQL 18) and the columns they are
-       -- computed from: "column<TAB>generated".
-       (SELECT pg_catalog.array_agg(r.attname::text || E'\t' || g.attname::text ORDER BY g.attname, r.attname)
-          FROM pg_catalog.pg_attribute g
-          -- The generation expression is the column's default (pg_attrdef), which depends on
-          -- the columns it reads.
-          -- (PostgreSQL 13 records the dependency on the column itself instead.)
-          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = g.attnum
-          JOIN pg_catalog.pg_depend d ON ((d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid)
-                                          OR (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.objsubid = g.attnum))
-                                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
-                                     AND d.refobjsubid <> g.attnum AND d.refobjsubid > 0
-          JOIN pg_catalog.pg_attribute r ON r.attrelid = c.oid AND r.attnum = d.refobjsubid
-         WHERE g.attrelid = c.oid AND g.attgenerated <> '' AND NOT g.attisdropped) AS generated_from,
-       CASE WHEN t.name = 'phoenix_kit' THEN pg_catalog.obj_description(c.oid, 'pg_class') END AS comment,
+       rare.generated_from,
+       -- Whether catalog_rare.sql can find anything for this table: triggers (every foreign key
+       -- has them, on both sides), a generated column, an operator class of the users'.
+       COALESCE(c.relhastriggers OR att.has_generated OR ix.user_opclass, false) AS rare_facts,
+       -- The version comment (obj_description's own query, without planning a SQL function).
+       CASE WHEN t.name = 'phoenix_kit'
+            THEN (SELECT d.description FROM pg_catalog.pg_description d
+                   WHERE d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0) END AS comment,
        EXISTS (SELECT 1 FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@) AS schema_present,
        COALESCE((SELECT pg_catalog.has_schema_privilege(s.oid, 'USAGE') FROM pg_catalog.pg_namespace s WHERE s.nspname = @schema_literal@), false) AS schema_usage,
        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') AS temp_allowed
@@ -125,7 +102,8 @@ SELECT t.name AS table_name,
                                     AND a.atttypid IN ('pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype)
                                THEN a.atttypmod - 4 END) AS module_max,
            pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text ORDER BY a.attname) FILTER (WHERE NOT co.collisdeterministic) AS nondeterministic,
-           pg_catalog.bool_or(a.atttypid >= 16384) AS user_types
+           pg_catalog.bool_or(a.atttypid >= 16384) AS user_types,
+           pg_catalog.bool_or(a.attgenerated <> '') AS has_generated
       FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) att ON true
   -- The indexes: a valid, immediate, non-partial unique index on exactly uuid (key) rules
@@ -144,4 +122,7 @@ SELECT t.name AS table_name,
   LEFT JOIN LATERAL (
     SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) AS user_triggers, pg_catalog.bool_or((g.tgtype & 16) <> 0) AS on_update
       FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D') trg ON true
+  -- Index columns with an operator class of the users', foreign keys and generated columns
+  -- (catalog_rare.sql, or NULLs where rare_facts is false for every table).
+  LEFT JOIN LATERAL (@rare_facts@) rare ON true
  ORDER BY t.ord
