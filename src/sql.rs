@@ -564,6 +564,7 @@ mod tests {
     fn script_body_templates_are_ascii() {
         for name in [
             "catalog",
+            "catalog_rare",
             "v107_index",
             "v107_down_dependents",
             "script_inputs",

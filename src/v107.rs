@@ -84,14 +84,7 @@ impl Indexes {
 
 fn column_type(t: &Target) -> Option<String> {
     Spi::connect(|c| {
-        c.select(
-            "SELECT (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
-                      WHERE attrelid = $1::regclass AND attname = 'integration_uuid' AND NOT attisdropped)",
-            None,
-            &[t.qualified(Table::Endpoints).as_str().into()],
-        )?
-        .first()
-        .get_one::<String>()
+        c.select(t.render(template!("v107_column"), &[]).as_str(), None, &[t.qualified(Table::Endpoints).as_str().into()])?.first().get_one::<String>()
     })
     .expect("column lookup")
 }
