@@ -3,6 +3,7 @@
 //! rules (key parsing, provider/name selection, timestamps) live in the `phoenix_kit_mig_core`
 //! crate so they can be tested without a server.
 mod errors;
+mod fences;
 mod guard;
 mod hostile_names;
 mod plan;

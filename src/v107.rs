@@ -100,6 +100,18 @@ fn plan_over(t: &Target, column_exists: bool, candidates: &Sql) -> Sql {
     t.render(template!("v107_up_plan"), &[(Hole::Candidates, Fill::Statement(candidates)), (Hole::Unpinned, Fill::Fragment(unpinned))])
 }
 
+/// The preview of V107 up (`v107_up_preview.sql`).
+pub fn up_preview_sql(t: &Target, column_exists: bool) -> Sql {
+    t.render(
+        template!("v107_up_preview"),
+        &[
+            (Hole::Candidates, Fill::Statement(&candidates_sql(t))),
+            // The plan picks from the preview's own candidates (read once, for both).
+            (Hole::Plan, Fill::Statement(&plan_over(t, column_exists, &Sql::fixed("SELECT * FROM all_candidates")))),
+        ],
+    )
+}
+
 /// V107's candidate rows (`v107_up_candidates.sql`): the plan and the preview pick from the
 /// same rows.
 fn candidates_sql(t: &Target) -> Sql {
@@ -299,14 +311,7 @@ impl Migration for Up {
     }
 
     fn preview_sql(t: &Target, plan: &UpPlan) -> Sql {
-        t.render(
-            template!("v107_up_preview"),
-            &[
-                (Hole::Candidates, Fill::Statement(&candidates_sql(t))),
-                // The plan picks from the preview's own candidates (read once, for both).
-                (Hole::Plan, Fill::Statement(&plan_over(t, plan.column_exists, &Sql::fixed("SELECT * FROM all_candidates")))),
-            ],
-        )
+        up_preview_sql(t, plan.column_exists)
     }
 
     fn ddl(t: &Target, plan: &UpPlan) -> Vec<Ddl> {

@@ -17,6 +17,9 @@ WITH candidates AS (
            phoenix_kit_mig_internal.pk_text_to_uuid(e.provider::text) AS provider_uuid
       FROM @endpoints@ e
      WHERE @unpinned@
+    -- Fenced: each endpoint's provider is read as a uuid once (the rule and the uuid rule's
+    -- look-up below both use it; without the fence the call is copied into both).
+    OFFSET 0
 ), classified AS (
     SELECT u.*,
            -- An endpoint without a uuid cannot be told apart from another for the pin and its
@@ -26,7 +29,7 @@ WITH candidates AS (
                 WHEN u.provider_uuid IS NOT NULL THEN 'uuid'
                 WHEN u.provider <> '' THEN 'latest' END AS rule
       FROM unpinned u
-    -- Fenced: each endpoint's rule and uuid are computed once.
+    -- Fenced: each endpoint's rule is computed once (the CASE and the join below both use it).
     OFFSET 0
 )
 -- The exact and uuid rules are one index probe per endpoint of that rule (scalar subqueries),

@@ -34,7 +34,8 @@ SELECT r.row_id, r.uuid, r.old_key, r.provider, r.name, r.p_type, r.n_type, r.pl
                         -- Fenced, so the window sort carries these few columns and not every value_json.
                         OFFSET 0) t
                 WINDOW same AS (PARTITION BY t.provider, t.name)
-                -- Fenced: row_number() and plain_key are computed once per row, not once per use above.
-                OFFSET 0) k
+                -- Not fenced: a subquery with window functions is never merged into the query
+                -- above, so row_number() and plain_key are computed once per row already.
+               ) k
         -- Fenced: the lookup is made once per row, not once per use above.
         OFFSET 0) r
