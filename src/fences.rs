@@ -76,7 +76,8 @@ mod tests {
                 continue;
             }
             own += 1;
-            if matches!(witness, AtScale(_)) {
+            if let AtScale(reason) = witness {
+                assert!(!reason.is_empty(), "{what}: fence {} needs the reason it is not checked here", n + 1);
                 continue;
             }
             let unfenced = format!("{}        {}", &sql[..*at], &sql[at + "OFFSET 0".len()..]);

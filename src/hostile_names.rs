@@ -200,4 +200,33 @@ mod tests {
         let blocked = Spi::get_one::<i64>("SELECT count(*) FROM pk_migration_plan('v114_up') WHERE action = 'blocked' AND reason LIKE '55000%'").unwrap();
         assert_eq!(blocked, Some(1));
     }
+
+    /// A migration script's ASCII spelling (`U&"…"` identifiers, `E'\u…'` literals) reads back
+    /// as exactly the name it spells, whatever `standard_conforming_strings` is, for every
+    /// hostile name and a few beyond the Basic Multilingual Plane.
+    #[pg_test]
+    fn the_ascii_spelling_reads_back_as_the_same_name() {
+        assert_eq!(crate::sql::ascii_identifier("phoenix kit"), "\"phoenix kit\"");
+        assert_eq!(crate::sql::ascii_identifier("pk_sc_ß€ü"), r#"U&"pk_sc_\00DF\20AC\00FC""#);
+        assert_eq!(crate::sql::ascii_identifier("a\"b\\c\u{1F600}"), r#"U&"a""b\\c\+01F600""#);
+        assert_eq!(crate::sql::ascii_literal("it's"), "'it''s'");
+        assert_eq!(crate::sql::ascii_literal("ü'\\\u{1F600}"), r"E'\u00FC''\\\U0001F600'");
+        let mut names = names();
+        names.extend(["\u{1F600}x\"q'\\".to_string(), "ß€ü".to_string(), "\\0041".to_string(), "U&\"x\"".to_string()]);
+        for conforming in ["on", "off"] {
+            Spi::run(&format!("SET LOCAL standard_conforming_strings = {conforming}")).unwrap();
+            for name in &names {
+                let identifier = crate::sql::ascii_identifier(name);
+                let literal = crate::sql::ascii_literal(name);
+                assert!(identifier.is_ascii() && literal.is_ascii(), "{name:?}: {identifier} {literal}");
+                let (column, value) = Spi::connect(|c| {
+                    let table = c.select(&format!("SELECT {literal} AS {identifier}"), None, &[])?;
+                    Ok::<_, pgrx::spi::Error>((table.column_name(1)?, table.first().get_one::<String>()?))
+                })
+                .unwrap_or_else(|e| panic!("{name:?} (standard_conforming_strings {conforming}): {e}"));
+                assert_eq!(&column, name, "identifier {identifier}");
+                assert_eq!(value.as_deref(), Some(name.as_str()), "literal {literal}");
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@
 use crate::errors::MigError;
 use crate::registry;
 use crate::runner::{self, Checks, Migration, Preflight, Purpose, TableUse};
-use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Sql};
+use crate::sql::{comment_text, sections, template, Fill, Hole, Sections, Spelling, Sql};
 use crate::target::{Privilege, Table, Target};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -98,7 +98,7 @@ fn facts_sql<M: Migration>(t: &Target, part: &Part) -> Sql {
     if part.reads_endpoints {
         sql.push(", 'indexes', (SELECT COALESCE(jsonb_agg(to_jsonb(x)), '[]'::jsonb) FROM (").statement(&t.render(template!("v107_index"), &[])).push(") x)");
     }
-    sql.push(") FROM (").statement(&crate::target::catalog_sql(&t.schema, true)).push(") f");
+    sql.push(") FROM (").statement(&crate::target::catalog_sql(&t.schema, t.spelling(), true)).push(") f");
     sql
 }
 
@@ -207,7 +207,9 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
     let part = &M::SCRIPT;
     let spec = &M::SPEC;
     let tables: Vec<Table> = spec.tables().collect();
-    let t = Target::resolve(prefix, &tables)?;
+    // Spelled in ASCII: psql converts the script from its client encoding, which need not be
+    // UTF-8; a schema name beyond ASCII travels as Unicode escapes.
+    let t = Target::resolve(prefix, &tables)?.spelled(Spelling::Ascii);
     // What stops the migration stops the script, except the privileges only applying it needs
     // (the script checks those where it runs).
     let reads: Vec<(Table, &[Privilege])> = spec.locks.iter().map(|(table, _)| (*table, &[Privilege::Select][..])).collect();
@@ -262,11 +264,11 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         let target = if step.before_rows { &mut before } else { &mut after };
         target.statement(&step.sql).push(";\n  ");
     }
-    let mut locks = Sql::default();
+    let mut locks = t.sql("");
     for (table, mode) in spec.locks {
         locks.push("LOCK TABLE ").relation(&t.schema, table.name()).push(" IN ").push(mode).push(" MODE;\n      ");
     }
-    let mut stamp_sql = Sql::default();
+    let mut stamp_sql = t.sql("");
     if let Some(n) = stamp {
         stamp_sql.push("COMMENT ON TABLE ").relation(&t.schema, Table::Kit.name()).push(" IS ").literal(Some(&n.to_string())).push(";");
     }

@@ -15,44 +15,77 @@ use pgrx::spi::{quote_identifier, quote_qualified_identifier};
 /// A statement built only from fixed text and values quoted at the point of use. There is no
 /// way to make one from a runtime string other than through the quoting methods.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Sql(String);
+pub struct Sql {
+    text: String,
+    /// Names and values spelled in ASCII (`Spelling::Ascii`).
+    ascii: bool,
+}
+
+/// How a statement spells a name or a value that holds characters beyond ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spelling {
+    /// As they are: statements the extension runs itself, in the server's own encoding.
+    #[default]
+    AsIs,
+    /// As Unicode escapes (`U&"…"` identifiers, `E'\u…'` literals), for a migration script
+    /// (§13): psql converts a script from its client encoding, and an ASCII text reads the
+    /// same in every one. PostgreSQL 13 and later turn the escapes into any server encoding
+    /// that has the character.
+    Ascii,
+}
 
 impl Sql {
     /// Fixed text of the program's own.
     pub fn fixed(text: &'static str) -> Sql {
-        Sql(text.to_string())
+        Sql { text: text.to_string(), ascii: false }
+    }
+
+    /// Fixed text, continued with names and values spelled as `spelling` says.
+    pub fn spelled(spelling: Spelling, text: &'static str) -> Sql {
+        Sql { text: text.to_string(), ascii: spelling == Spelling::Ascii }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     pub fn into_string(self) -> String {
-        self.0
+        self.text
     }
 
     pub fn push(&mut self, text: &'static str) -> &mut Self {
-        self.0.push_str(text);
+        self.text.push_str(text);
         self
     }
 
     /// One identifier, quoted as PostgreSQL's `quote_ident` would.
     pub fn ident(&mut self, name: &str) -> &mut Self {
-        self.0.push_str(&quote_identifier(name));
+        if self.ascii {
+            self.text.push_str(&ascii_identifier(name));
+        } else {
+            self.text.push_str(&quote_identifier(name));
+        }
         self
     }
 
     /// `"schema".table`, quoted once.
     pub fn relation(&mut self, schema: &str, table: &str) -> &mut Self {
-        self.0.push_str(&quote_qualified_identifier(schema, table));
+        if self.ascii {
+            self.text.push_str(&ascii_identifier(schema));
+            self.text.push('.');
+            self.text.push_str(&ascii_identifier(table));
+        } else {
+            self.text.push_str(&quote_qualified_identifier(schema, table));
+        }
         self
     }
 
     /// A string literal (or NULL), safe whatever `standard_conforming_strings` is.
     pub fn literal(&mut self, value: Option<&str>) -> &mut Self {
         match value {
-            None => self.0.push_str("NULL"),
-            Some(v) => self.0.push_str(&quote_literal(v)),
+            None => self.text.push_str("NULL"),
+            Some(v) if self.ascii => self.text.push_str(&ascii_literal(v)),
+            Some(v) => self.text.push_str(&quote_literal(v)),
         }
         self
     }
@@ -62,22 +95,22 @@ impl Sql {
     /// `/* text */`, where nothing in `text` can end the comment or open a nested one, and
     /// line breaks become spaces (so the comment stays on its line).
     pub fn comment(&mut self, text: &str) -> &mut Self {
-        self.0.push_str("/* ");
-        self.0.push_str(&comment_text(text));
-        self.0.push_str(" */");
+        self.text.push_str("/* ");
+        self.text.push_str(&comment_text(text));
+        self.text.push_str(" */");
         self
     }
 
     /// A statement rendered before, appended as it is.
     pub fn statement(&mut self, other: &Sql) -> &mut Self {
-        self.0.push_str(&other.0);
+        self.text.push_str(&other.text);
         self
     }
 }
 
 impl std::fmt::Display for Sql {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -94,6 +127,48 @@ pub fn quote_literal(value: &str) -> String {
             '\'' => out.push_str("''"),
             '\\' => out.push_str("\\\\"),
             c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `quote_identifier`'s identifier, or for a name beyond ASCII the `U&"…"` form, each other
+/// character as `\XXXX` or `\+XXXXXX` (the backslash itself doubled, a double quote doubled).
+pub fn ascii_identifier(name: &str) -> String {
+    if name.is_ascii() {
+        return quote_identifier(name);
+    }
+    let mut out = String::with_capacity(name.len() * 2 + 4);
+    out.push_str("U&\"");
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\"\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii() => out.push(c),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\{:04X}", c as u32)),
+            c => out.push_str(&format!("\\+{:06X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `quote_literal`'s literal, or for a value beyond ASCII the `E'…'` form, each other character
+/// as `\uXXXX` or `\UXXXXXXXX`: read alike whatever `standard_conforming_strings` is.
+pub fn ascii_literal(value: &str) -> String {
+    if value.is_ascii() {
+        return quote_literal(value);
+    }
+    let mut out = String::with_capacity(value.len() * 2 + 4);
+    out.push_str("E'");
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii() => out.push(c),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
         }
     }
     out.push('\'');
@@ -293,12 +368,17 @@ impl<'t> Template<'t> {
     /// A hole without its fill, or a fill of the wrong kind, is a bug of the program (the
     /// `#[pg_test]`s render every template), never something data can cause.
     pub fn render(&self, schema: &str, fills: &[(Hole, Fill)]) -> Sql {
+        self.render_spelled(schema, Spelling::AsIs, fills)
+    }
+
+    /// `render`, with names and values spelled as `spelling` says.
+    pub fn render_spelled(&self, schema: &str, spelling: Spelling, fills: &[(Hole, Fill)]) -> Sql {
         use crate::target::Table;
-        let mut sql = Sql::default();
+        let mut sql = Sql::spelled(spelling, "");
         for piece in &self.pieces {
             let hole = match piece {
                 Piece::Text(text) => {
-                    sql.0.push_str(text);
+                    sql.text.push_str(text);
                     continue;
                 }
                 Piece::Hole(hole) => *hole,
@@ -324,7 +404,7 @@ impl<'t> Template<'t> {
                     sql.statement(s);
                 }
                 (Hole::Unpinned | Hole::Where | Hole::Label, Some(Fill::Fragment(f))) => {
-                    sql.0.push_str(f);
+                    sql.text.push_str(f);
                 }
                 (hole, Some(Fill::Literal(v))) if hole.takes_literal() => {
                     sql.literal(*v);

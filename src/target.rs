@@ -104,6 +104,8 @@ pub struct Target {
     /// The schema name exactly as given.
     pub schema: String,
     facts: Facts,
+    /// How the statements built for it spell names and values (`sql::Spelling`).
+    spelling: crate::sql::Spelling,
 }
 
 /// What a migration needs on a table (README "Privileges"), checked before anything changes.
@@ -159,7 +161,7 @@ impl Target {
             return Err(MigError::new(Code::ERRCODE_INVALID_SCHEMA_NAME, format!("schema \"{schema}\" does not exist"))
                 .hint("Pass the schema that holds PhoenixKit's tables as prefix (the default is 'public')."));
         }
-        let target = Target { schema: schema.to_string(), facts };
+        let target = Target { schema: schema.to_string(), facts, spelling: crate::sql::Spelling::AsIs };
         for table in needs {
             target.check_relation(*table)?;
         }
@@ -189,7 +191,22 @@ impl Target {
 
     /// A template rendered for this schema (`sql::Template::render`).
     pub fn render(&self, template: &crate::sql::Template, fills: &[(crate::sql::Hole, crate::sql::Fill)]) -> crate::sql::Sql {
-        template.render(&self.schema, fills)
+        template.render_spelled(&self.schema, self.spelling, fills)
+    }
+
+    /// A statement begun with fixed text, spelling names as this target's statements do.
+    pub fn sql(&self, text: &'static str) -> crate::sql::Sql {
+        crate::sql::Sql::spelled(self.spelling, text)
+    }
+
+    /// The same target, its statements spelled as `spelling` says (a migration script's: ASCII).
+    pub fn spelled(mut self, spelling: crate::sql::Spelling) -> Target {
+        self.spelling = spelling;
+        self
+    }
+
+    pub fn spelling(&self) -> crate::sql::Spelling {
+        self.spelling
     }
 
     pub fn quoted_schema(&self) -> String {
@@ -529,16 +546,20 @@ fn operator_class_name(oid: &str) -> String {
 /// The catalog read (catalog.sql) with its rare facts (catalog_rare.sql) filled in, or with
 /// NULLs in their place: `rare` false is the statement a run reads first, and all it needs
 /// when no table can have such facts (the cheaper statement to parse and plan on a new backend).
-pub fn catalog_sql(schema: &str, rare: bool) -> crate::sql::Sql {
+pub fn catalog_sql(schema: &str, spelling: crate::sql::Spelling, rare: bool) -> crate::sql::Sql {
     use crate::sql::{template, Fill, Hole, Sql};
     // The schema travels as a literal, not a parameter: the statement then has a generic
     // plan, made once per backend and schema (planning is most of its cost).
     let rare_facts = if rare {
-        template!("catalog_rare").render(schema, &[])
+        template!("catalog_rare").render_spelled(schema, spelling, &[])
     } else {
         Sql::fixed("SELECT NULL::text[] AS user_opclasses, NULL::text[] AS foreign_keys, NULL::text[] AS generated_from")
     };
-    template!("catalog").render(schema, &[(Hole::SchemaLiteral, Fill::Literal(Some(schema))), (Hole::RareFacts, Fill::Statement(&rare_facts))])
+    template!("catalog").render_spelled(
+        schema,
+        spelling,
+        &[(Hole::SchemaLiteral, Fill::Literal(Some(schema))), (Hole::RareFacts, Fill::Statement(&rare_facts))],
+    )
 }
 
 /// The catalog reads of the schema last asked about, each planned once per backend: planning
@@ -563,7 +584,7 @@ fn read_facts(schema: &str) -> (bool, Facts) {
             if cached.as_ref().is_none_or(|reads| reads.schema != schema) {
                 *cached = Some(CatalogReads {
                     schema: schema.to_string(),
-                    without_rare: c.prepare(catalog_sql(schema, false).as_str(), &[])?.keep(),
+                    without_rare: c.prepare(catalog_sql(schema, crate::sql::Spelling::AsIs, false).as_str(), &[])?.keep(),
                     with_rare: None,
                 });
             }
@@ -573,7 +594,7 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 return Ok::<_, pgrx::spi::Error>((present, facts));
             }
             if reads.with_rare.is_none() {
-                reads.with_rare = Some(c.prepare(catalog_sql(schema, true).as_str(), &[])?.keep());
+                reads.with_rare = Some(c.prepare(catalog_sql(schema, crate::sql::Spelling::AsIs, true).as_str(), &[])?.keep());
             }
             let (present, facts, _) = facts_of(c.select(reads.with_rare.as_ref().expect("prepared above"), None, &[])?)?;
             Ok((present, facts))
@@ -648,7 +669,7 @@ mod tests {
 
     /// Each table's row of a catalog read as jsonb, and its rare facts alone.
     fn read(rare: bool) -> Vec<(serde_json::Value, serde_json::Value)> {
-        let sql = super::catalog_sql("public", rare);
+        let sql = super::catalog_sql("public", crate::sql::Spelling::AsIs, rare);
         let rows = one::<pgrx::JsonB>(&format!(
             "SELECT jsonb_agg(jsonb_build_array(to_jsonb(f), jsonb_build_array(f.user_opclasses, f.foreign_keys, f.generated_from)) ORDER BY f.table_name) FROM ({}) f",
             sql.as_str()

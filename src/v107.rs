@@ -122,7 +122,7 @@ fn candidates_sql(t: &Target) -> Sql {
 const INDEXES: [(&str, &str, bool); 2] = [(UUID_INDEX, "(integration_uuid)", false), (NAME_INDEX, "(lower((name)::text))", true)];
 
 fn create_index_statement(t: &Target, name: &str, key: &'static str, unique: bool) -> Sql {
-    let mut sql = Sql::fixed(if unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+    let mut sql = t.sql(if unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
     sql.ident(name).push(" ON ").relation(&t.schema, Table::Endpoints.name()).push(" ").push(key);
     sql
 }
@@ -317,7 +317,7 @@ impl Migration for Up {
     fn ddl(t: &Target, plan: &UpPlan) -> Vec<Ddl> {
         let mut steps = Vec::new();
         if !plan.column_exists {
-            let mut add = Sql::fixed("ALTER TABLE ");
+            let mut add = t.sql("ALTER TABLE ");
             add.relation(&t.schema, Table::Endpoints.name()).push(" ADD COLUMN integration_uuid uuid");
             steps.push(Ddl { table: Table::Endpoints, sql: add, before_rows: true });
         }
@@ -558,13 +558,13 @@ impl Migration for Down {
             .into_iter()
             .filter(|name| plan.indexes.get(name).is_some_and(|e| e.on_endpoints))
             .map(|name| {
-                let mut drop = Sql::fixed("DROP INDEX ");
+                let mut drop = t.sql("DROP INDEX ");
                 drop.relation(&t.schema, name);
                 Ddl { table: Table::Endpoints, sql: drop, before_rows: false }
             })
             .collect();
         if plan.column_exists {
-            let mut drop = Sql::fixed("ALTER TABLE ");
+            let mut drop = t.sql("ALTER TABLE ");
             drop.relation(&t.schema, Table::Endpoints.name()).push(" DROP COLUMN integration_uuid");
             steps.push(Ddl { table: Table::Endpoints, sql: drop, before_rows: false });
         }

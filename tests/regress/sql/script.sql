@@ -249,6 +249,19 @@ DROP SCHEMA pk_sc CASCADE;
 DROP SCHEMA "pk */ 
 '; DROP TABLE x; --" CASCADE;
 
+-- A schema name beyond ASCII: inside the DO block it travels as Unicode escapes (U&"..."),
+-- so the block is ASCII and applies from a psql whose client_encoding cannot even read the
+-- name's UTF-8 bytes (SJIS; before, 22021 or another, missing schema).
+SELECT pg_temp.setup('pk_sc_ß€ü') AS fp \gset
+SELECT pk_migration_script('v114_up', 'pk_sc_ß€ü') AS script \gset
+SELECT substr(:'script', strpos(:'script', E'\nBEGIN;\n')) ~ '^[\x01-\x7f]*$' AS body_is_ascii,
+       strpos(:'script', 'U&"pk_sc_\00DF\20AC\00FC"') > 0 AS name_escaped;
+SET client_encoding = 'SJIS';
+:script
+RESET client_encoding;
+SELECT pg_temp.version('pk_sc_ß€ü'), count(*) FILTER (WHERE key = uuid::text) AS uuid_keys FROM "pk_sc_ß€ü".phoenix_kit_settings;
+DROP SCHEMA "pk_sc_ß€ü" CASCADE;
+
 -- A database of another encoding: the guard compares bytes, so the script refuses there
 -- (55000) before it reads anything (SQL_ASCII would otherwise misread its escapes).
 SELECT pg_temp.setup('pk_sc') AS fp \gset
