@@ -58,6 +58,8 @@ struct TableFacts {
     foreign_keys: Vec<String>,
     /// `column<TAB>collation` of every column with a nondeterministic collation.
     nondeterministic: Vec<String>,
+    /// `column<TAB>collation<TAB>index` of every index column that compares with one.
+    index_collations: Vec<String>,
     /// `column<TAB>index<TAB>operator class oid` of index columns with an operator class of
     /// the table's users (the index as regclass text: quoted, schema-qualified).
     user_opclasses: Vec<String>,
@@ -454,21 +456,29 @@ impl Target {
                 )),
             );
         }
-        let collated: Vec<String> = f
+        let mut collated: Vec<String> = f
             .nondeterministic
             .iter()
             .filter_map(split)
             .filter(|(col, _)| matched.contains(&col.as_str()))
             .map(|(col, coll)| format!("column {name}.{} has the nondeterministic collation {}", quote_identifier(&col), quote_identifier(&coll)))
             .collect();
+        // An index's own collation decides what its unique keys collide on.
+        collated.extend(
+            f.index_collations.iter().filter_map(split3).filter(|(col, _, _)| matched.contains(&col.as_str()) || written.contains(&col.as_str())).map(
+                |(col, coll, index)| {
+                    format!("index {index} compares column {} with the nondeterministic collation {}", quote_identifier(&col), quote_identifier(&coll))
+                },
+            ),
+        );
         if !collated.is_empty() {
             blockers.push(
                 MigError::new(
                     Code::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    format!("{migration} cannot match the values of {name}: {} column(s) use a nondeterministic collation", collated.len()),
+                    format!("{migration} cannot match the values of {name}: {} column(s) or index column(s) use a nondeterministic collation", collated.len()),
                 )
                 .detail(collated.join("\n"))
-                .hint("The migration's rules compare keys, names and providers byte for byte (LIKE, equality, grouping). Give the column a deterministic collation (ALTER TABLE … ALTER COLUMN … TYPE … COLLATE \"C\"), then run it again."),
+                .hint("The migration's rules compare keys, names and providers byte for byte (LIKE, equality, grouping). Give the column a deterministic collation (ALTER TABLE … ALTER COLUMN … TYPE … COLLATE \"C\") or re-create the index without its COLLATE clause, then run it again."),
             );
         }
         let classed: Vec<String> = f
@@ -553,7 +563,7 @@ pub fn catalog_sql(schema: &str, spelling: crate::sql::Spelling, rare: bool) -> 
     let rare_facts = if rare {
         template!("catalog_rare").render_spelled(schema, spelling, &[])
     } else {
-        Sql::fixed("SELECT NULL::text[] AS user_opclasses, NULL::text[] AS foreign_keys, NULL::text[] AS generated_from")
+        Sql::fixed("SELECT NULL::text[] AS user_opclasses, NULL::text[] AS index_collations, NULL::text[] AS foreign_keys, NULL::text[] AS generated_from")
     };
     template!("catalog").render_spelled(
         schema,
@@ -638,6 +648,7 @@ fn facts_of(rows: pgrx::spi::SpiTupleTable) -> Result<(bool, Facts, bool), pgrx:
             user_triggers: tuple.get_by_name::<Vec<String>, _>("user_triggers")?.unwrap_or_default(),
             foreign_keys: tuple.get_by_name::<Vec<String>, _>("foreign_keys")?.unwrap_or_default(),
             nondeterministic: tuple.get_by_name::<Vec<String>, _>("nondeterministic")?.unwrap_or_default(),
+            index_collations: tuple.get_by_name::<Vec<String>, _>("index_collations")?.unwrap_or_default(),
             user_opclasses: tuple.get_by_name::<Vec<String>, _>("user_opclasses")?.unwrap_or_default(),
             generated_from: tuple.get_by_name::<Vec<String>, _>("generated_from")?.unwrap_or_default(),
             constraints: tuple.get_by_name::<Vec<String>, _>("constraints")?.unwrap_or_default(),
@@ -671,7 +682,7 @@ mod tests {
     fn read(rare: bool) -> Vec<(serde_json::Value, serde_json::Value)> {
         let sql = super::catalog_sql("public", crate::sql::Spelling::AsIs, rare);
         let rows = one::<pgrx::JsonB>(&format!(
-            "SELECT jsonb_agg(jsonb_build_array(to_jsonb(f), jsonb_build_array(f.user_opclasses, f.foreign_keys, f.generated_from)) ORDER BY f.table_name) FROM ({}) f",
+            "SELECT jsonb_agg(jsonb_build_array(to_jsonb(f), jsonb_build_array(f.user_opclasses, f.index_collations, f.foreign_keys, f.generated_from)) ORDER BY f.table_name) FROM ({}) f",
             sql.as_str()
         ))
         .expect("rows")
@@ -692,13 +703,22 @@ mod tests {
             ("a generated column", "ALTER TABLE public.phoenix_kit_settings ADD COLUMN k2 text GENERATED ALWAYS AS (lower(key)) STORED"),
             ("a user trigger", "CREATE FUNCTION public.t() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; CREATE TRIGGER t BEFORE UPDATE ON public.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION public.t()"),
             (
+                "an index with a nondeterministic collation",
+                "CREATE COLLATION public.nd FROM \"C\"; UPDATE pg_collation SET collisdeterministic = false WHERE collname = 'nd'; \
+                 CREATE INDEX ON public.phoenix_kit_settings (key COLLATE public.nd)",
+            ),
+            (
                 "an index with an operator class of the users'",
                 "CREATE OPERATOR CLASS public.my_text_ops FOR TYPE text USING btree AS OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 bttextcmp(text, text); \
                  CREATE INDEX ON public.phoenix_kit_settings (key public.my_text_ops)",
             ),
         ];
         for (what, sql) in cases {
-            Spi::run("DROP TABLE IF EXISTS public.other; DROP FUNCTION IF EXISTS public.t() CASCADE; DROP OPERATOR CLASS IF EXISTS public.my_text_ops USING btree CASCADE").unwrap();
+            Spi::run(
+                "DROP TABLE IF EXISTS public.other; DROP FUNCTION IF EXISTS public.t() CASCADE; DROP OPERATOR CLASS IF EXISTS public.my_text_ops USING btree CASCADE; \
+                 DROP COLLATION IF EXISTS public.nd CASCADE",
+            )
+            .unwrap();
             fixture("public", 114);
             if !sql.is_empty() {
                 Spi::run(sql).unwrap_or_else(|e| panic!("{what}: {e}"));

@@ -47,6 +47,9 @@ SELECT t.name AS table_name,
                                                 ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum
                                              WHERE ad.adrelid = c.oid AND ga.attgenerated <> ''))))) AS user_code_on_update,
        rare.user_opclasses,
+       -- Index columns that compare with a nondeterministic collation (the index's own, which
+       -- need not be the column's): "column<TAB>collation<TAB>index".
+       rare.index_collations,
        -- CHECK and exclusion constraints and unique indexes, with each column they involve:
        -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
        -- column alone, without expression or predicate.
@@ -71,8 +74,9 @@ SELECT t.name AS table_name,
        att.nondeterministic,
        rare.generated_from,
        -- Whether catalog_rare.sql can find anything for this table: triggers (every foreign key
-       -- has them, on both sides), a generated column, an operator class of the users'.
-       COALESCE(c.relhastriggers OR att.has_generated OR ix.user_opclass, false) AS rare_facts,
+       -- has them, on both sides), a generated column, an operator class or a collation of the
+       -- users' in an index.
+       COALESCE(c.relhastriggers OR att.has_generated OR ix.user_opclass OR ix.user_collation, false) AS rare_facts,
        -- The version comment (obj_description's own query, without planning a SQL function).
        CASE WHEN t.name = 'phoenix_kit'
             THEN (SELECT d.description FROM pg_catalog.pg_description d
@@ -108,14 +112,17 @@ SELECT t.name AS table_name,
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) att ON true
   -- The indexes: a valid, immediate, non-partial unique index on exactly uuid (key) rules
   -- duplicates out at every moment (a deferrable one does not); whether an operator class is
-  -- the users' (an access method of theirs has operator classes of theirs only).
+  -- the users' (an access method of theirs has operator classes of theirs only), and whether
+  -- one compares with a collation of theirs.
   LEFT JOIN LATERAL (
     SELECT pg_catalog.bool_or(u.unique_on = 'uuid') AS uuid_unique, pg_catalog.bool_or(u.unique_on = 'key') AS key_unique,
-           pg_catalog.bool_or(u.user_opclass) AS user_opclass
+           pg_catalog.bool_or(u.user_opclass) AS user_opclass, pg_catalog.bool_or(u.user_collation) AS user_collation
       FROM (SELECT CASE WHEN i.indisunique AND i.indimmediate AND i.indisvalid AND i.indisready AND i.indpred IS NULL
                               AND i.indexprs IS NULL AND i.indnkeyatts = 1
                          THEN (SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum = i.indkey[0]) END AS unique_on,
-                   16384 <= ANY (i.indclass::pg_catalog.oid[]) AS user_opclass
+                   16384 <= ANY (i.indclass::pg_catalog.oid[]) AS user_opclass,
+                   -- A collation of the users' (only they can make a nondeterministic one).
+                   16384 <= ANY (i.indcollation::pg_catalog.oid[]) AS user_collation
               FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid) u) ix ON true
   -- The enabled triggers of the users (not PostgreSQL's own for constraints), and whether one
   -- fires on UPDATE.
