@@ -139,19 +139,7 @@ pub fn ascii_identifier(name: &str) -> String {
     if name.is_ascii() {
         return quote_identifier(name);
     }
-    let mut out = String::with_capacity(name.len() * 2 + 4);
-    out.push_str("U&\"");
-    for c in name.chars() {
-        match c {
-            '"' => out.push_str("\"\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_ascii() => out.push(c),
-            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\{:04X}", c as u32)),
-            c => out.push_str(&format!("\\+{:06X}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
+    escaped(name, "U&", '"', |c| if c <= 0xFFFF { format!("\\{c:04X}") } else { format!("\\+{c:06X}") })
 }
 
 /// `quote_literal`'s literal, or for a value beyond ASCII the `E'…'` form, each other character
@@ -160,18 +148,26 @@ pub fn ascii_literal(value: &str) -> String {
     if value.is_ascii() {
         return quote_literal(value);
     }
+    escaped(value, "E", '\'', |c| if c <= 0xFFFF { format!("\\u{c:04X}") } else { format!("\\U{c:08X}") })
+}
+
+/// `value` in `quote`s after `prefix`: the quote and the backslash doubled, every character
+/// beyond ASCII as `escape` writes its code point.
+fn escaped(value: &str, prefix: &str, quote: char, escape: impl Fn(u32) -> String) -> String {
     let mut out = String::with_capacity(value.len() * 2 + 4);
-    out.push_str("E'");
+    out.push_str(prefix);
+    out.push(quote);
     for c in value.chars() {
         match c {
-            '\'' => out.push_str("''"),
-            '\\' => out.push_str("\\\\"),
+            c if c == quote || c == '\\' => {
+                out.push(c);
+                out.push(c);
+            }
             c if c.is_ascii() => out.push(c),
-            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+            c => out.push_str(&escape(c as u32)),
         }
     }
-    out.push('\'');
+    out.push(quote);
     out
 }
 
