@@ -329,7 +329,7 @@ impl<'t> Template<'t> {
     pub fn parse(name: &'t str, text: &'t str) -> Result<Template<'t>, String> {
         let mut pieces = Vec::new();
         let mut start = 0;
-        for token in lex(text)? {
+        for token in lex(text).map_err(|e| format!("{name}.sql: {e}"))? {
             match token {
                 Token::Hole { at, end, name: hole } => {
                     let Some((_, kind)) = HOLES.iter().find(|(n, _)| *n == hole) else {
@@ -510,6 +510,10 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, String> {
                     Some(b'\'') => break,
                     Some(_) => j += 1,
                 }
+            }
+            if !escapes && text[i..j].contains('\\') {
+                // A session may run with standard_conforming_strings off, which reads it as an escape.
+                return Err(format!("a backslash in the plain string constant at byte {i}: write it as E'…' (or avoid it)"));
             }
             buried(text, i, j + 1, "a string constant", &mut out);
             i = j + 1;

@@ -14,7 +14,7 @@ CREATE TEMPORARY TABLE pk_mig_rows ON COMMIT DROP AS
 -- characters that the copy's did not (the digests compare the names, not how they fold). The
 -- migration's own 23505, listing every group, before its unique index would fail on them.
 --   duplicate_names (literal): v107_up_preflight.sql for this schema
-EXECUTE format('SELECT d.duplicate_groups, array_to_string(d.duplicate_rows, E''\n'') FROM (%s) d', @duplicate_names@) INTO pk_n, pk_problems;
+EXECUTE format('SELECT d.duplicate_groups, array_to_string(d.duplicate_rows, pg_catalog.chr(10)) FROM (%s) d', @duplicate_names@) INTO pk_n, pk_problems;
 IF pk_n > 0 THEN
   RAISE EXCEPTION USING ERRCODE = '23505',
     MESSAGE = format('%s group(s) of endpoints in %s.phoenix_kit_ai_endpoints share a name when case is ignored', pk_n, quote_ident(pk_params->>'schema')),

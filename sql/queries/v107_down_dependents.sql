@@ -17,5 +17,5 @@ SELECT count(*) AS objects, (array_agg(o.object ORDER BY o.object))[1:50] AS obj
                  SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                   WHERE i.indrelid = $1::regclass
                     AND ((c.relname = 'phoenix_kit_ai_endpoints_integration_uuid_index'
-                          AND pg_get_indexdef(i.indexrelid) ~ 'USING btree \(integration_uuid\)$')
+                          AND pg_get_indexdef(i.indexrelid) ~ 'USING btree [(]integration_uuid[)]$')
                       OR (c.relname = 'phoenix_kit_ai_endpoints_name_index' AND i.indnkeyatts = 1 AND i.indexprs IS NOT NULL))))) o
