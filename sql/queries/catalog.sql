@@ -73,10 +73,12 @@ SELECT t.name AS table_name,
        -- Columns with a nondeterministic collation: "column<TAB>collation".
        att.nondeterministic,
        rare.generated_from,
-       -- Whether catalog_rare.sql can find anything for this table: triggers (every foreign key
-       -- has them, on both sides), a generated column, an operator class or a collation of the
-       -- users' in an index.
-       COALESCE(c.relhastriggers OR att.has_generated OR ix.user_opclass OR ix.user_collation, false) AS rare_facts,
+       -- Whether catalog_rare.sql can find anything for this table: a foreign key on either side
+       -- (asked of pg_constraint itself: PostgreSQL 18's NOT ENFORCED keys have no triggers), a
+       -- generated column, an operator class or a collation of the users' in an index.
+       COALESCE(att.has_generated OR ix.user_opclass OR ix.user_collation
+                OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                            WHERE k.contype = 'f' AND (k.conrelid = c.oid OR k.confrelid = c.oid)), false) AS rare_facts,
        -- The version comment (obj_description's own query, without planning a SQL function).
        CASE WHEN t.name = 'phoenix_kit'
             THEN (SELECT d.description FROM pg_catalog.pg_description d

@@ -1,21 +1,25 @@
 -- The catalog facts that only some tables can have, read as a LATERAL subquery of catalog.sql
 -- (its table is `c`, its index facts `ix`): index columns with an operator class or a
--- nondeterministic collation of the users', foreign keys, and generated columns. A table
--- without triggers has no foreign key (PostgreSQL gives both sides of one its triggers), and
--- catalog.sql tells whether a table has generated columns, or operator classes or collations
--- of its users in an index (rare_facts): when no table has any of these, a run reads
+-- nondeterministic collation of the users', foreign keys, and generated columns. catalog.sql
+-- tells whether a table has a foreign key on either side, generated columns, or operator
+-- classes or collations of its users in an index (rare_facts): when no table has any of
+-- these, a run reads
 -- catalog.sql with these facts as NULL (src/target.rs), and does not parse, plan or run this
 -- part, about a quarter of the catalog read's cost on a new backend. A migration script reads
 -- them always (the same facts as a run that reads them).
 SELECT
        -- Index columns whose operator class is of the table's users (its equality need not
-       -- be the migration's): "column<TAB>index<TAB>operator class oid" (named only when
-       -- refused: this statement runs on every call, and reads no catalog it need not).
-       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || i.indexrelid::pg_catalog.regclass::text || E'\t' || i.indclass[k.n]::text
+       -- be the migration's): "column<TAB>index<TAB>operator class", the class by name (a
+       -- migration script compares these facts between a restored copy and the database it
+       -- was dumped from, where the class has another oid).
+       (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || i.indexrelid::pg_catalog.regclass::text || E'\t'
+                                    || pg_catalog.format('%I.%I', ns.nspname, o.opcname)
                                     ORDER BY a.attname, i.indexrelid)
           FROM pg_catalog.pg_index i
           CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
+          JOIN pg_catalog.pg_opclass o ON o.oid = i.indclass[k.n]
+          JOIN pg_catalog.pg_namespace ns ON ns.oid = o.opcnamespace
          WHERE ix.user_opclass AND i.indrelid = c.oid AND i.indclass[k.n] >= 16384) AS user_opclasses,
        -- Index columns that compare with a nondeterministic collation:
        -- "column<TAB>collation<TAB>index".

@@ -134,6 +134,20 @@ is "$(tq "SELECT concat_ws(',', value_json ->> 'api_key', key, value_json ->> 'p
 step v114_down 114
 step v107_down 107 v107_down_hook
 
+# ------------------------------------------------------------------ an operator class of the users'
+# An index on value (a column no migration reads) with an operator class of the users', made
+# apart in the target and in the copy: the class has another oid in each, and the facts the
+# script compares name it, so the script applies (before, it refused: 55000, the facts differ).
+opclass="CREATE OPERATOR CLASS public.pk_text_ops FOR TYPE text USING btree AS OPERATOR 1 <, OPERATOR 2 <=,
+           OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 bttextcmp(text, text);
+         CREATE INDEX pk_value_ops_idx ON public.phoenix_kit_settings (value public.pk_text_ops)"
+tq "$opclass" >/dev/null; cq "$opclass" >/dev/null
+isnt "$(tq "SELECT oid FROM pg_opclass WHERE opcname = 'pk_text_ops'")" "$(cq "SELECT oid FROM pg_opclass WHERE opcname = 'pk_text_ops'")" \
+  "opclass: another oid in the target than in the copy"
+step v114_up 113
+unclass="DROP INDEX public.pk_value_ops_idx; DROP OPERATOR CLASS public.pk_text_ops USING btree"
+tq "$unclass" >/dev/null; cq "$unclass" >/dev/null
+
 # ------------------------------------------------------------------ a copy that folds case otherwise
 # lower() folds by the database's LC_CTYPE. Copied into a database whose LC_CTYPE is C (ASCII
 # only), 'Étoile' and 'étoile' are two names; on the target (the cluster's UTF-8 LC_CTYPE) they
