@@ -284,6 +284,10 @@ pub fn script<M: Migration>(prefix: &str) -> Result<String, MigError> {
         "migration": spec.name,
         "schema": t.schema,
         "endpoints": t.qualified(Table::Endpoints),
+        // How its messages name them: a NOTICE or an error carrying a character the client's
+        // encoding lacks would itself fail (22P05), and the script's work with it.
+        "shown_schema": crate::sql::ascii_identifier(&t.schema),
+        "shown_endpoints": t.sql("").relation(&t.schema, Table::Endpoints.name()).as_str(),
         "from_version": version,
         "final_version": stamp.unwrap_or(version),
         "inputs_digest": copy_digest,

@@ -5,7 +5,9 @@
 -- cannot show (the role's privileges, row-level security, isolation, other tables' foreign
 -- keys, triggers), applies the planned changes, verifies them on the live rows and stamps.
 -- SQL, PL/pgSQL and built-in functions only, PostgreSQL 13 to 18; no superuser.
---   params (literal): {"migration", "schema", "from_comment", "from_version", "stamp",
+--   params (literal): {"migration", "schema", "shown_schema" and "shown_endpoints" (the names
+--       as messages show them: quoted, spelled in ASCII, so that a client encoding without
+--       their characters can still receive the message), "from_comment", "from_version", "stamp",
 --       "tables": [names that must exist], "access": [[table|null, fact, expected, sqlstate,
 --       message, hint, detail]], "facts": the copy's structural facts, "written": table name}
 --   settings_data, endpoints_data (literals): [[uuid, hash, planned values ...], ...] by uuid
@@ -88,13 +90,13 @@ BEGIN
     END IF;
     pk_facts := (@facts@);
     IF NOT COALESCE((pk_facts->>'schema_present')::boolean, false) THEN
-      RAISE EXCEPTION USING ERRCODE = '3F000', MESSAGE = format('schema %s does not exist', quote_ident(pk_params->>'schema')),
+      RAISE EXCEPTION USING ERRCODE = '3F000', MESSAGE = format('schema %s does not exist', (pk_params->>'shown_schema')),
         HINT = 'The script names the schema it was made for; apply it to the database whose tables were copied.';
     END IF;
     FOR pk_check IN SELECT e.value FROM jsonb_array_elements(pk_params->'tables') e LOOP
       IF NOT COALESCE((pk_facts->'tables'->(pk_check->>0)->>'present')::boolean, false) THEN
         RAISE EXCEPTION USING ERRCODE = '42P01',
-          MESSAGE = format('relation %s.%s does not exist', quote_ident(pk_params->>'schema'), quote_ident(pk_check->>0));
+          MESSAGE = format('relation %s.%s does not exist', (pk_params->>'shown_schema'), quote_ident(pk_check->>0));
       END IF;
     END LOOP;
     -- The role's privileges and row-level security (section 11.7, section 11.2): the extension's own checks,
@@ -123,7 +125,7 @@ BEGIN
     pk_version := btrim(pk_facts->'tables'->'phoenix_kit'->>'comment')::int;
   ELSE
     RAISE EXCEPTION USING ERRCODE = '22P02',
-      MESSAGE = format('the comment on %s.phoenix_kit is not a version number: "%s"', quote_ident(pk_params->>'schema'), pk_facts->'tables'->'phoenix_kit'->>'comment'),
+      MESSAGE = format('the comment on %s.phoenix_kit is not a version number: "%s"', (pk_params->>'shown_schema'), pk_facts->'tables'->'phoenix_kit'->>'comment'),
       HINT = 'PhoenixKit records its schema version as the integer comment of this table.';
   END IF;
 
@@ -143,7 +145,7 @@ BEGIN
     @verify@
     IF pk_n = 0 THEN
       RAISE NOTICE '%', format('phoenix_kit_mig script: %s was already applied to schema %s (version %s, every planned row as planned); nothing changed',
-                               pk_params->>'migration', quote_ident(pk_params->>'schema'), pk_version);
+                               pk_params->>'migration', (pk_params->>'shown_schema'), pk_version);
       DROP TABLE pg_temp.pk_mig_rows;
       PERFORM set_config(s.key, s.value, true) FROM jsonb_each_text(pk_saved) s;
       RETURN;
@@ -152,7 +154,7 @@ BEGIN
   IF pk_version IS DISTINCT FROM (pk_params->>'from_version')::int THEN
     RAISE EXCEPTION USING ERRCODE = '55000',
       MESSAGE = format('%s: the script was made at version %s of %s.phoenix_kit, but it is at version %s', pk_params->>'migration',
-                       pk_params->>'from_version', quote_ident(pk_params->>'schema'), pk_version),
+                       pk_params->>'from_version', (pk_params->>'shown_schema'), pk_version),
       HINT = 'Make a new script from a fresh copy of the tables (pk_migration_script on the restored dump).';
   END IF;
 
@@ -169,7 +171,7 @@ BEGIN
   END IF;
   IF pk_n > 0 THEN
     RAISE EXCEPTION USING ERRCODE = '55000',
-      MESSAGE = format('%s: the tables of schema %s differ from the copy the script was made from', pk_params->>'migration', quote_ident(pk_params->>'schema')),
+      MESSAGE = format('%s: the tables of schema %s differ from the copy the script was made from', pk_params->>'migration', (pk_params->>'shown_schema')),
       DETAIL = pk_problems,
       HINT = 'A foreign key, rule, constraint, collation, column or index that the copy does not have can change what the migration does. Make the tables match, or dump them again and make a new script.';
   END IF;
@@ -191,7 +193,7 @@ BEGIN
       FROM diff d;
     RAISE EXCEPTION USING ERRCODE = '55000',
       MESSAGE = format('%s: the database differs from the one the script was made from: %s row(s) of schema %s changed, appeared or disappeared since the copy',
-                       pk_params->>'migration', pk_n, quote_ident(pk_params->>'schema')),
+                       pk_params->>'migration', pk_n, (pk_params->>'shown_schema')),
       DETAIL = format(E'rows (the first 50):\n%s', COALESCE(pk_problems, '(none found by their hashes: a change their 64-bit hashes do not show)')),
       HINT = 'The script was made from values these rows no longer hold. Dump the tables again, review a new plan and make a new script.';
   END IF;
@@ -207,7 +209,7 @@ BEGIN
   IF pk_problems IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = '55000',
       MESSAGE = format('%s: %s.%s has deferrable trigger(s) that would run after the script''s verify step', pk_params->>'migration',
-                       quote_ident(pk_params->>'schema'), quote_ident(pk_params->>'written')),
+                       (pk_params->>'shown_schema'), quote_ident(pk_params->>'written')),
       DETAIL = format('triggers: %s', pk_problems),
       HINT = 'Disable them for the transaction (ALTER TABLE ... DISABLE TRIGGER ..., as the table''s owner), then apply the script.';
   END IF;
@@ -243,7 +245,7 @@ BEGIN
   @verify@
   IF pk_n > 0 THEN
     RAISE EXCEPTION USING ERRCODE = '27000',
-      MESSAGE = format('%s: %s row(s) of schema %s did not end as planned', pk_params->>'migration', pk_n, quote_ident(pk_params->>'schema')),
+      MESSAGE = format('%s: %s row(s) of schema %s did not end as planned', pk_params->>'migration', pk_n, (pk_params->>'shown_schema')),
       DETAIL = pk_problems,
       HINT = 'Nothing was changed. Something in this database changed the rows while the script ran; find it (triggers, rules), then apply the script again.';
   END IF;
@@ -265,7 +267,7 @@ BEGIN
     IF pk_n > 0 THEN
       RAISE EXCEPTION USING ERRCODE = '27000',
         MESSAGE = format('%s: %s row(s) of %s.%s differ from the plan beyond its changes', pk_params->>'migration', pk_n,
-                         quote_ident(pk_params->>'schema'), quote_ident(pk_params->>'written')),
+                         (pk_params->>'shown_schema'), quote_ident(pk_params->>'written')),
         DETAIL = pk_problems,
         HINT = format('Nothing was changed. The table''s triggers: %s. Their owner can disable one for the transaction (ALTER TABLE ... DISABLE TRIGGER ...) before the script.',
                       (SELECT string_agg(t.value, ', ') FROM jsonb_array_elements_text(pk_facts->'tables'->(pk_params->>'written')->'user_triggers') t));
@@ -275,7 +277,7 @@ BEGIN
 
   @stamp@
   RAISE NOTICE '%', format('phoenix_kit_mig script: %s applied to schema %s: %s row(s) of %s written and verified%s',
-                           pk_params->>'migration', quote_ident(pk_params->>'schema'), pk_written, pk_params->>'written',
+                           pk_params->>'migration', (pk_params->>'shown_schema'), pk_written, pk_params->>'written',
                            COALESCE(', stamped version ' || (pk_params->>'stamp'), ''));
   DROP TABLE pg_temp.pk_mig_rows;
   PERFORM set_config(s.key, s.value, true) FROM jsonb_each_text(pk_saved) s;

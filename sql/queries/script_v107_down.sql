@@ -17,7 +17,7 @@ IF EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JO
   EXECUTE @dependents@ INTO pk_n, pk_problems USING pk_params->>'endpoints';
   IF pk_n > 0 THEN
     RAISE EXCEPTION USING ERRCODE = '2BP01',
-      MESSAGE = format('%s object(s) depend on %s.integration_uuid, which V107 down drops', pk_n, pk_params->>'endpoints'),
+      MESSAGE = format('%s object(s) depend on %s.integration_uuid, which V107 down drops', pk_n, pk_params->>'shown_endpoints'),
       DETAIL = pk_problems,
       HINT = 'Drop or change those objects first (they were not created by V107), then apply the script again.';
   END IF;

@@ -17,7 +17,7 @@ CREATE TEMPORARY TABLE pk_mig_rows ON COMMIT DROP AS
 EXECUTE format('SELECT d.duplicate_groups, array_to_string(d.duplicate_rows, pg_catalog.chr(10)) FROM (%s) d', @duplicate_names@) INTO pk_n, pk_problems;
 IF pk_n > 0 THEN
   RAISE EXCEPTION USING ERRCODE = '23505',
-    MESSAGE = format('%s group(s) of endpoints in %s.phoenix_kit_ai_endpoints share a name when case is ignored', pk_n, quote_ident(pk_params->>'schema')),
+    MESSAGE = format('%s group(s) of endpoints in %s.phoenix_kit_ai_endpoints share a name when case is ignored', pk_n, (pk_params->>'shown_schema')),
     DETAIL = pk_problems,
     HINT = 'This database folds case differently from the copy the script was made from (LC_CTYPE). Rename or delete endpoints until lower(name) is unique here, then dump the tables again and make a new script.';
 END IF;

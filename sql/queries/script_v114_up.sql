@@ -15,7 +15,7 @@ SELECT count(*), string_agg(format('%s: its new key is held by the row with uuid
   INTO pk_n, pk_problems
   FROM @settings@ k JOIN pg_temp.pk_mig_rows r ON k.key = r.uuid::text AND k.uuid IS DISTINCT FROM r.uuid;
 IF pk_n > 0 THEN
-  RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = format('v114_up: %s integration row(s) of %s.phoenix_kit_settings would take a key another row holds', pk_n, quote_ident(pk_params->>'schema')),
+  RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = format('v114_up: %s integration row(s) of %s.phoenix_kit_settings would take a key another row holds', pk_n, (pk_params->>'shown_schema')),
     DETAIL = pk_problems, HINT = 'Fix or remove the rows holding those keys, then apply the script again.';
 END IF;
 

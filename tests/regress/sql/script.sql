@@ -251,13 +251,16 @@ DROP SCHEMA "pk */
 
 -- A schema name beyond ASCII: inside the DO block it travels as Unicode escapes (U&"..."),
 -- so the block is ASCII and applies from a psql whose client_encoding cannot even read the
--- name's UTF-8 bytes (SJIS; before, 22021 or another, missing schema).
+-- name's UTF-8 bytes (SJIS; before, 22021 or another, missing schema). Its messages name it
+-- so too: a NOTICE that SJIS cannot carry would fail, and the script's work with it (22P05).
 SELECT pg_temp.setup('pk_sc_ß€ü') AS fp \gset
 SELECT pk_migration_script('v114_up', 'pk_sc_ß€ü') AS script \gset
 SELECT substr(:'script', strpos(:'script', E'\nBEGIN;\n')) ~ '^[\x01-\x7f]*$' AS body_is_ascii,
        strpos(:'script', 'U&"pk_sc_\00DF\20AC\00FC"') > 0 AS name_escaped;
 SET client_encoding = 'SJIS';
+SET client_min_messages = notice;
 :script
+SET client_min_messages = warning;
 RESET client_encoding;
 SELECT pg_temp.version('pk_sc_ß€ü'), count(*) FILTER (WHERE key = uuid::text) AS uuid_keys FROM "pk_sc_ß€ü".phoenix_kit_settings;
 DROP SCHEMA "pk_sc_ß€ü" CASCADE;
