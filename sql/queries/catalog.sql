@@ -55,7 +55,12 @@ SELECT t.name AS table_name,
        -- column alone, without expression or predicate.
        (SELECT pg_catalog.array_agg(DISTINCT a.attname::text || E'\t' || x.descr || E'\t' || x.kind)
           FROM (SELECT pg_catalog.format('%s constraint %s', CASE k.contype WHEN 'c' THEN 'check' ELSE 'exclusion' END,
-                                         pg_catalog.quote_ident(k.conname)) AS descr, 'constraint' AS kind, k.conkey AS cols
+                                         pg_catalog.quote_ident(k.conname)) AS descr, 'constraint' AS kind,
+                       -- An exclusion constraint's expressions (conkey 0) depend on the columns
+                       -- they read through its index, as a unique index's do.
+                       k.conkey || ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d
+                                          WHERE k.contype = 'x' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = k.conindid
+                                            AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid AND d.refobjsubid > 0) AS cols
                   FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('c', 'x')
                 UNION ALL
                 SELECT pg_catalog.format('unique index %s', pg_catalog.quote_ident(ic.relname)),

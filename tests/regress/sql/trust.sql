@@ -311,6 +311,16 @@ SELECT pk_migrate_v114_up('pk_tr');
 \echo :LAST_ERROR_SQLSTATE
 SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
 SELECT * FROM pg_temp.told('v114_up');
+-- An exclusion constraint over an expression of key (lower(key)): a rebuilt key could collide
+-- there. 55000 up front, naming the constraint (before, status said can_run and the run met a
+-- raw 23P01 part-way).
+SELECT pg_temp.tr(113) AS fp \gset
+ALTER TABLE pk_tr.phoenix_kit_settings ADD CONSTRAINT key_folded EXCLUDE USING btree (lower(key::text) WITH =);
+SELECT pg_temp.pk_fingerprint('pk_tr') AS fp \gset
+SELECT pk_migrate_v114_up('pk_tr');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_temp.pk_fingerprint('pk_tr') = :'fp' AS unchanged;
+SELECT * FROM pg_temp.told('v114_up');
 -- A char(n) key compares without its trailing spaces, unlike PhoenixKit's varchar: two rebuilt
 -- keys that differ only there would collide. 55000 up front (a column of another type).
 SELECT pg_temp.tr(113) AS fp \gset
