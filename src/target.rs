@@ -696,9 +696,9 @@ mod tests {
             ("a generated column", "ALTER TABLE public.phoenix_kit_settings ADD COLUMN k2 text GENERATED ALWAYS AS (lower(key)) STORED"),
             ("a user trigger", "CREATE FUNCTION public.t() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; CREATE TRIGGER t BEFORE UPDATE ON public.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION public.t()"),
             (
-                "an index with a nondeterministic collation",
+                "a unique index with a nondeterministic collation",
                 "CREATE COLLATION public.nd FROM \"C\"; UPDATE pg_collation SET collisdeterministic = false WHERE collname = 'nd'; \
-                 CREATE INDEX ON public.phoenix_kit_settings (key COLLATE public.nd)",
+                 CREATE UNIQUE INDEX ON public.phoenix_kit_settings (key COLLATE public.nd)",
             ),
             (
                 "an index with an operator class of the users'",

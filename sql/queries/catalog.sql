@@ -53,7 +53,9 @@ SELECT t.name AS table_name,
        -- CHECK and exclusion constraints and unique indexes, with each column they involve:
        -- "column<TAB>description<TAB>kind", kind 'plain_unique' for a unique index on that one
        -- column alone, without expression or predicate.
-       (SELECT pg_catalog.array_agg(DISTINCT a.attname::text || E'\t' || x.descr || E'\t' || x.kind)
+       -- (Sorted in the C collation: a migration script compares these between a copy and the
+       -- database it was dumped from, whose collations may differ.)
+       (SELECT pg_catalog.array_agg(DISTINCT (a.attname::text || E'\t' || x.descr || E'\t' || x.kind) COLLATE pg_catalog."C")
           FROM (SELECT pg_catalog.format('%s constraint %s', CASE k.contype WHEN 'c' THEN 'check' ELSE 'exclusion' END,
                                          pg_catalog.quote_ident(k.conname)) AS descr, 'constraint' AS kind,
                        -- An exclusion constraint's expressions (conkey 0) depend on the columns

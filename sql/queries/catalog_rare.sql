@@ -14,22 +14,23 @@ SELECT
        -- was dumped from, where the class has another oid).
        (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || i.indexrelid::pg_catalog.regclass::text || E'\t'
                                     || pg_catalog.format('%I.%I', ns.nspname, o.opcname)
-                                    ORDER BY a.attname, i.indexrelid)
+                                    ORDER BY a.attname, i.indexrelid::pg_catalog.regclass::text COLLATE pg_catalog."C")
           FROM pg_catalog.pg_index i
           CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
           JOIN pg_catalog.pg_opclass o ON o.oid = i.indclass[k.n]
           JOIN pg_catalog.pg_namespace ns ON ns.oid = o.opcnamespace
          WHERE ix.user_opclass AND i.indrelid = c.oid AND i.indclass[k.n] >= 16384) AS user_opclasses,
-       -- Index columns that compare with a nondeterministic collation:
-       -- "column<TAB>collation<TAB>index".
+       -- Columns of unique or exclusion indexes that compare with a nondeterministic collation
+       -- (where keys the migration finds distinct could collide): "column<TAB>collation<TAB>index".
+       -- Ordered by names, not oids: a restored copy has other oids.
        (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || co.collname::text || E'\t' || i.indexrelid::pg_catalog.regclass::text
-                                    ORDER BY a.attname, i.indexrelid)
+                                    ORDER BY a.attname, i.indexrelid::pg_catalog.regclass::text COLLATE pg_catalog."C")
           FROM pg_catalog.pg_index i
           CROSS JOIN LATERAL pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k.n]
           JOIN pg_catalog.pg_collation co ON co.oid = i.indcollation[k.n]
-         WHERE ix.user_collation AND i.indrelid = c.oid AND NOT co.collisdeterministic) AS index_collations,
+         WHERE ix.user_collation AND i.indrelid = c.oid AND (i.indisunique OR i.indisexclusion) AND NOT co.collisdeterministic) AS index_collations,
        -- Foreign keys in which a column takes part, on either side: "column<TAB>description".
        (SELECT pg_catalog.array_agg(a.attname::text || E'\t' || pg_catalog.format('constraint %s of %s referencing %s (ON UPDATE %s)',
                    pg_catalog.quote_ident(k.conname), k.conrelid::pg_catalog.regclass, k.confrelid::pg_catalog.regclass,

@@ -135,17 +135,19 @@ step v114_down 114
 step v107_down 107 v107_down_hook
 
 # ------------------------------------------------------------------ an operator class of the users'
-# An index on value (a column no migration reads) with an operator class of the users', made
-# apart in the target and in the copy: the class has another oid in each, and the facts the
-# script compares name it, so the script applies (before, it refused: 55000, the facts differ).
+# Two indexes on value (a column no migration reads) with an operator class of the users', made
+# apart in the target and in the copy, in the opposite order: the class and the indexes have
+# other oids in each, and the facts the script compares name them and list them by name, so
+# the script applies (before, it refused: 55000, the facts differ).
 opclass="CREATE OPERATOR CLASS public.pk_text_ops FOR TYPE text USING btree AS OPERATOR 1 <, OPERATOR 2 <=,
-           OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 bttextcmp(text, text);
-         CREATE INDEX pk_value_ops_idx ON public.phoenix_kit_settings (value public.pk_text_ops)"
-tq "$opclass" >/dev/null; cq "$opclass" >/dev/null
+           OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 bttextcmp(text, text)"
+zz="CREATE INDEX pk_zz_value_idx ON public.phoenix_kit_settings (value public.pk_text_ops)"
+aa="CREATE INDEX pk_aa_value_idx ON public.phoenix_kit_settings (value public.pk_text_ops)"
+tq "$opclass; $zz; $aa" >/dev/null; cq "$opclass; $aa; $zz" >/dev/null
 isnt "$(tq "SELECT oid FROM pg_opclass WHERE opcname = 'pk_text_ops'")" "$(cq "SELECT oid FROM pg_opclass WHERE opcname = 'pk_text_ops'")" \
   "opclass: another oid in the target than in the copy"
 step v114_up 113
-unclass="DROP INDEX public.pk_value_ops_idx; DROP OPERATOR CLASS public.pk_text_ops USING btree"
+unclass="DROP INDEX public.pk_zz_value_idx, public.pk_aa_value_idx; DROP OPERATOR CLASS public.pk_text_ops USING btree"
 tq "$unclass" >/dev/null; cq "$unclass" >/dev/null
 
 # ------------------------------------------------------------------ a copy that folds case otherwise

@@ -53,6 +53,13 @@ SELECT pg_temp.pk_fingerprint('pk_coll') = :'fp' AS unchanged;
 -- Made deterministic again, the same table migrates.
 UPDATE pg_collation SET collisdeterministic = true WHERE collname = 'pk_coll_ci';
 SELECT pk_migrate_v114_up('pk_coll') ->> 'version_after' AS version_after;
+-- An index that is not unique cannot make keys collide: with such a collation it is no blocker.
+CREATE INDEX pk_coll_key_nd ON pk_coll.phoenix_kit_settings (key COLLATE pk_coll_ci);
+DROP INDEX pk_coll.phoenix_kit_settings_key_uidx;
+CREATE UNIQUE INDEX phoenix_kit_settings_key_uidx ON pk_coll.phoenix_kit_settings (key);
+UPDATE pg_collation SET collisdeterministic = false WHERE collname = 'pk_coll_ci';
+SELECT * FROM pg_temp.blockers('pk_coll', 'v114_down');
+UPDATE pg_collation SET collisdeterministic = true WHERE collname = 'pk_coll_ci';
 
 DROP SCHEMA pk_coll CASCADE;
 DROP COLLATION pk_coll_ci;
