@@ -60,7 +60,7 @@ SELECT t.name AS table_name,
                                          pg_catalog.quote_ident(k.conname)) AS descr, 'constraint' AS kind,
                        -- An exclusion constraint's expressions (conkey 0) depend on the columns
                        -- they read through its index, as a unique index's do.
-                       k.conkey || ARRAY(SELECT d.refobjsubid FROM pg_catalog.pg_depend d
+                       k.conkey || ARRAY(SELECT d.refobjsubid::pg_catalog.int2 FROM pg_catalog.pg_depend d
                                           WHERE k.contype = 'x' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = k.conindid
                                             AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid AND d.refobjsubid > 0) AS cols
                   FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('c', 'x')
