@@ -135,7 +135,7 @@ mod tests {
             crate::v114::up_plan_sql(&t).as_str(),
             &[
                 Evaluations { text: "s.value_json -> 'provider'", probe: "pk_probe_field(s.value_json, 'provider')" },
-                Evaluations { text: "jsonb_typeof(", probe: "pk_probe_typeof(" },
+                Evaluations { text: "jsonb_typeof(x.pv)", probe: "pk_probe_typeof(x.pv)" },
                 Evaluations { text: "b.pv #>> '{}'", probe: "pk_probe_text(b.pv)" },
                 Calls("pk_v114_provider"),
             ],

@@ -58,9 +58,8 @@ const NOT_COMPARED: &[&str] = &[
     "can_create_in_schema",
     "rls_active",
     "comment",
-    // Whether the table has triggers, among others: a foreign key of another table's, which a
-    // copy of the three tables cannot hold, gives it some (the foreign keys themselves are
-    // compared).
+    // Whether the table can have rare facts, among them another table's foreign key, which a
+    // copy of the three tables cannot hold (the foreign keys that matter are compared).
     "rare_facts",
     "user_code_on_update",
     "user_triggers",

@@ -17,8 +17,8 @@ use pgrx::spi::{quote_identifier, quote_qualified_identifier};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sql {
     text: String,
-    /// Names and values spelled in ASCII (`Spelling::Ascii`).
-    ascii: bool,
+    /// How the names and values appended to it are spelled.
+    spelling: Spelling,
 }
 
 /// How a statement spells a name or a value that holds characters beyond ASCII.
@@ -37,12 +37,12 @@ pub enum Spelling {
 impl Sql {
     /// Fixed text of the program's own.
     pub fn fixed(text: &'static str) -> Sql {
-        Sql { text: text.to_string(), ascii: false }
+        Sql::spelled(Spelling::AsIs, text)
     }
 
     /// Fixed text, continued with names and values spelled as `spelling` says.
     pub fn spelled(spelling: Spelling, text: &'static str) -> Sql {
-        Sql { text: text.to_string(), ascii: spelling == Spelling::Ascii }
+        Sql { text: text.to_string(), spelling }
     }
 
     pub fn as_str(&self) -> &str {
@@ -60,22 +60,22 @@ impl Sql {
 
     /// One identifier, quoted as PostgreSQL's `quote_ident` would.
     pub fn ident(&mut self, name: &str) -> &mut Self {
-        if self.ascii {
-            self.text.push_str(&ascii_identifier(name));
-        } else {
-            self.text.push_str(&quote_identifier(name));
+        match self.spelling {
+            Spelling::AsIs => self.text.push_str(&quote_identifier(name)),
+            Spelling::Ascii => self.text.push_str(&ascii_identifier(name)),
         }
         self
     }
 
     /// `"schema".table`, quoted once.
     pub fn relation(&mut self, schema: &str, table: &str) -> &mut Self {
-        if self.ascii {
-            self.text.push_str(&ascii_identifier(schema));
-            self.text.push('.');
-            self.text.push_str(&ascii_identifier(table));
-        } else {
-            self.text.push_str(&quote_qualified_identifier(schema, table));
+        match self.spelling {
+            Spelling::AsIs => self.text.push_str(&quote_qualified_identifier(schema, table)),
+            Spelling::Ascii => {
+                self.ident(schema);
+                self.text.push('.');
+                self.ident(table);
+            }
         }
         self
     }
@@ -84,8 +84,10 @@ impl Sql {
     pub fn literal(&mut self, value: Option<&str>) -> &mut Self {
         match value {
             None => self.text.push_str("NULL"),
-            Some(v) if self.ascii => self.text.push_str(&ascii_literal(v)),
-            Some(v) => self.text.push_str(&quote_literal(v)),
+            Some(v) => match self.spelling {
+                Spelling::AsIs => self.text.push_str(&quote_literal(v)),
+                Spelling::Ascii => self.text.push_str(&ascii_literal(v)),
+            },
         }
         self
     }

@@ -585,11 +585,13 @@ fn read_facts(schema: &str) -> (bool, Facts) {
                 });
             }
             let reads = cached.as_mut().expect("prepared above");
-            let (present, facts, rare) = facts_of(c.select(&reads.without_rare, None, &[])?)?;
-            if !rare {
-                return Ok::<_, pgrx::spi::Error>((present, facts));
-            }
+            // Once a table of this schema had rare facts, the whole read is the one to make:
+            // it is always right, and reading the other first would read the catalog twice.
             if reads.with_rare.is_none() {
+                let (present, facts, rare) = facts_of(c.select(&reads.without_rare, None, &[])?)?;
+                if !rare {
+                    return Ok::<_, pgrx::spi::Error>((present, facts));
+                }
                 reads.with_rare = Some(c.prepare(catalog_sql(schema, crate::sql::Spelling::AsIs, true).as_str(), &[])?.keep());
             }
             let (present, facts, _) = facts_of(c.select(reads.with_rare.as_ref().expect("prepared above"), None, &[])?)?;

@@ -138,7 +138,8 @@ SELECT t.name AS table_name,
   LEFT JOIN LATERAL (
     SELECT pg_catalog.array_agg(g.tgname::text ORDER BY g.tgname) AS user_triggers, pg_catalog.bool_or((g.tgtype & 16) <> 0) AS on_update
       FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND g.tgenabled <> 'D') trg ON true
-  -- Index columns with an operator class of the users', foreign keys and generated columns
-  -- (catalog_rare.sql, or NULLs where rare_facts is false for every table).
+  -- Index columns with an operator class or a nondeterministic collation of the users',
+  -- foreign keys and generated columns (catalog_rare.sql, or NULLs where rare_facts is false
+  -- for every table).
   LEFT JOIN LATERAL (@rare_facts@) rare ON true
  ORDER BY t.ord

@@ -1,12 +1,10 @@
 -- The catalog facts that only some tables can have, read as a LATERAL subquery of catalog.sql
 -- (its table is `c`, its index facts `ix`): index columns with an operator class or a
 -- nondeterministic collation of the users', foreign keys, and generated columns. catalog.sql
--- tells whether a table has a foreign key on either side, generated columns, or operator
--- classes or collations of its users in an index (rare_facts): when no table has any of
--- these, a run reads
--- catalog.sql with these facts as NULL (src/target.rs), and does not parse, plan or run this
--- part, about a quarter of the catalog read's cost on a new backend. A migration script reads
--- them always (the same facts as a run that reads them).
+-- tells whether a table can have any (rare_facts): when none can, a run reads catalog.sql with
+-- these facts as NULL (src/target.rs) and does not parse, plan or run this part, about a
+-- quarter of the catalog read's cost on a new backend. A migration script reads them always
+-- (the same facts as a run that reads them).
 SELECT
        -- Index columns whose operator class is of the table's users (its equality need not
        -- be the migration's): "column<TAB>index<TAB>operator class", the class by name (a
