@@ -21,7 +21,7 @@ SELECT x.rel, x.uuid, x.input, to_hex(hashtextextended(x.input, 0)) AS hash
 
 --- endpoints
 SELECT x.rel, x.uuid, x.input, to_hex(hashtextextended(x.input, 0)) AS hash
-  FROM (SELECT 'phoenix_kit_ai_endpoints'::text AS rel, e.uuid, ROW(e.uuid, e.name, e.provider, @label@)::text AS input
+  FROM (SELECT 'phoenix_kit_ai_endpoints'::text AS rel, e.uuid, format('%s %L %L %L', e.uuid, e.name, e.provider, @label@) AS input
           FROM @endpoints@ e) x
  ORDER BY x.uuid, x.input COLLATE "C"
 
