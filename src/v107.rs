@@ -475,11 +475,19 @@ impl Down {
     /// it, and the pins it holds (none when the column is gone).
     fn plan_of_the_column(t: &Target) -> DownPlan {
         let mut blockers = Blockers::default();
-        if column_type(t).is_none() {
+        // Read under the lock (ACCESS EXCLUSIVE): the column cannot come or go meanwhile.
+        if !t.has_column_named(Table::Endpoints, "integration_uuid") {
             return DownPlan { column_exists: false, pins: 0, blockers, indexes: Indexes::read(t) };
         }
         let endpoints = t.qualified(Table::Endpoints);
-        let (count, objects) = count_lines(t.render(template!("v107_down_dependents"), &[]).as_str(), &[endpoints.as_str().into()], "objects", "object_names");
+        let dependents = t.render(template!("v107_down_dependents"), &[]);
+        let sql = t.render(template!("v107_down_plan"), &[(Hole::Plan, Fill::Statement(&dependents))]);
+        let (pins, count, objects) = Spi::connect(|c| {
+            let table = c.select(sql.as_str(), None, &[endpoints.as_str().into()])?.first();
+            let row = Row(&table);
+            Ok::<_, pgrx::spi::Error>((row.count("pins"), row.count("objects"), row.lines("object_names")))
+        })
+        .or_raise();
         if count > 0 {
             blockers.other(
                 MigError::new(
@@ -490,12 +498,6 @@ impl Down {
                 .hint("Drop or change those objects first (they were not created by V107), then run pk_migrate_v107_down again."),
             );
         }
-        let pins = Spi::connect(|c| {
-            let table = c.select(t.render(template!("v107_down_pins"), &[]).as_str(), None, &[])?.first();
-            Ok::<_, pgrx::spi::Error>(Row(&table).get::<i64>("pins"))
-        })
-        .expect("count pins")
-        .unwrap_or(0);
         DownPlan { column_exists: true, pins, blockers, indexes: Indexes::read(t) }
     }
 }
@@ -595,15 +597,19 @@ impl Migration for Down {
 
     fn verify(t: &Target, _plan: &DownPlan, outcome: V107DownOutcome) -> Result<V107DownOutcome, MigError> {
         let endpoints = t.qualified(Table::Endpoints);
+        let sql = t.render(template!("v107_down_left"), &[(Hole::Plan, Fill::Statement(&t.render(template!("v107_index"), &[])))]);
+        let (column_left, indexes_left) = Spi::connect(|c| {
+            let table = c.select(sql.as_str(), None, &[endpoints.as_str().into()])?.first();
+            let row = Row(&table);
+            Ok::<_, pgrx::spi::Error>((row.get::<bool>("column_left"), row.lines("indexes_left")))
+        })
+        .or_raise();
         let mut left = Vec::new();
-        if column_type(t).is_some() {
+        if column_left == Some(true) {
             left.push(format!("column {endpoints}.integration_uuid"));
         }
-        let indexes = Indexes::read(t);
-        for name in [NAME_INDEX, UUID_INDEX] {
-            if indexes.get(name).is_some_and(|e| e.on_endpoints) {
-                left.push(format!("index {}.{name}", t.quoted_schema()));
-            }
+        for name in indexes_left {
+            left.push(format!("index {}.{name}", t.quoted_schema()));
         }
         if !left.is_empty() {
             return Err(MigError::new(
