@@ -523,9 +523,6 @@ pub struct Staged<'a> {
     /// `SELECT` over the plan, one row per row to write: `row_id` (its ctid), `uuid`, and the
     /// planned values under the names that `writes` gives.
     pub stage: &'a Sql,
-    /// What the kept plan must pass before anything is written (the row blockers a run's
-    /// pre-flight left to the statement that computes its plan): Err refuses the run.
-    pub check: Option<&'a dyn Fn() -> Result<(), MigError>>,
     /// The `UPDATE` of the table from `pg_temp.pk_mig_plan` (`p`), joined on `p.row_id`.
     pub apply: &'a Sql,
     /// Each written column with the plan's column that holds its new value.
@@ -559,12 +556,6 @@ impl Staged<'_> {
         );
         let stage_xid = staged.unwrap_or_else(|error| error.rethrow());
         let plan_before = stage_identity()?;
-        if let Some(check) = self.check {
-            if let Err(refusal) = check() {
-                drop_stage()?;
-                return Err(refusal);
-            }
-        }
         // Deferred trigger events would run at COMMIT, after the verify step: the caller's own,
         // pending already, are refused here; any the run leaves behind, after it.
         let pending = pending_deferred_events(t, spec)?;

@@ -366,7 +366,6 @@ impl Migration for Up {
             let staged = runner::Staged {
                 table: Table::Endpoints,
                 stage: &stage,
-                check: None,
                 apply: &t.render(template!("v107_up_apply_staged"), &[]),
                 writes: &[("integration_uuid", "integration")],
                 label: "pg_catalog.format('endpoint %s', p.uuid)",

@@ -217,7 +217,6 @@ impl Migration for Up {
             let staged = runner::Staged {
                 table: Table::Settings,
                 stage: &stage,
-                check: None,
                 apply: &t.render(template!("v114_up_apply_staged"), &[]),
                 writes: &[("key", "new_key"), ("module", "new_module"), ("value_json", "new_value_json")],
                 label: "pg_catalog.format('uuid %s, key %s', p.uuid, p.old_key)",
@@ -304,31 +303,6 @@ const DOWN_BLOCKERS: &[RowBlocker] = &[
     },
 ];
 
-/// The pre-flight summary of V114 down over `plan` (its plan, or a staged run's kept plan):
-/// how many rows it rewrites, and its row blockers.
-fn down_row_blockers(t: &Target, plan: &Sql, key_max: Option<i32>) -> (i64, Vec<MigError>) {
-    let summary = t.render(template!("v114_down_summary"), &[]);
-    let sql = t.render(template!("v114_down_preflight"), &[(Hole::Plan, Fill::Statement(plan)), (Hole::Summary, Fill::Statement(&summary))]);
-    let settings = t.qualified(Table::Settings);
-    Spi::connect(|c| {
-        let table = c.select(sql.as_str(), None, &[key_max.into()])?.first();
-        let row = Row(&table);
-        Ok::<_, pgrx::spi::Error>((row.count("rows"), RowBlocker::found(DOWN_BLOCKERS, &row, &settings, key_max)))
-    })
-    .or_raise()
-}
-
-/// A run that found row blockers in the plan it computed (and wrote nothing) is refused as the
-/// pre-flight of status refuses it: every blocker, the table's own included.
-fn refuse_row_blockers(t: &Target, found: Vec<MigError>) -> Result<(), MigError> {
-    if found.is_empty() {
-        return Ok(());
-    }
-    let all = Down::plan(t, Purpose::Status).blockers;
-    let all = if all.all().is_empty() { found } else { all.all().to_vec() };
-    runner::refuse_if_blocked(&all, &Down::SPEC, t)
-}
-
 /// Every blocker of V114 down (§7 step 1 and 2), read-only.
 pub struct DownPlan {
     /// How many rows the plan rewrites; None in a run's plan without user triggers, whose one
@@ -362,17 +336,25 @@ impl Migration for Down {
     type Applied = Applied<V114DownOutcome>;
     type Outcome = V114DownOutcome;
 
-    /// A run leaves the row blockers to the statement that computes its plan, which writes
-    /// nothing when there are any: without user triggers its one statement
-    /// (v114_down_apply.sql), with them the staged path's kept plan, read before anything is
-    /// written. Either way the plan is computed once.
+    /// A run without user triggers leaves the row blockers to its one statement
+    /// (v114_down_apply.sql), which finds them and writes nothing when there are any: the plan
+    /// is computed once.
     fn plan(t: &Target, purpose: Purpose) -> DownPlan {
         let key_max = t.column_max_chars(Table::Settings, "key");
         let staged = t.runs_user_code_on_update(Table::Settings);
         let mut blockers = Blockers::default();
         let mut rows = None;
-        if purpose != Purpose::Run {
-            let (count, found) = down_row_blockers(t, &down_plan_sql(t), key_max);
+        if purpose != Purpose::Run || staged {
+            let summary = t.render(template!("v114_down_summary"), &[]);
+            let sql =
+                t.render(template!("v114_down_preflight"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t))), (Hole::Summary, Fill::Statement(&summary))]);
+            let settings = t.qualified(Table::Settings);
+            let (count, found) = Spi::connect(|c| {
+                let table = c.select(sql.as_str(), None, &[key_max.into()])?.first();
+                let row = Row(&table);
+                Ok::<_, pgrx::spi::Error>((row.count("rows"), RowBlocker::found(DOWN_BLOCKERS, &row, &settings, key_max)))
+            })
+            .or_raise();
             rows = Some(count);
             blockers.by_rows(found);
         }
@@ -407,11 +389,9 @@ impl Migration for Down {
     fn apply(t: &Target, plan: &DownPlan) -> Self::Applied {
         if plan.staged {
             let stage = t.render(template!("v114_down_stage"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
-            let kept_plan_passes = || refuse_row_blockers(t, down_row_blockers(t, &Sql::fixed("SELECT * FROM pg_temp.pk_mig_plan"), plan.key_max).1);
             let staged = runner::Staged {
                 table: Table::Settings,
                 stage: &stage,
-                check: Some(&kept_plan_passes),
                 apply: &t.render(template!("v114_down_apply_staged"), &[]),
                 writes: &[("key", "new_key")],
                 label: "pg_catalog.format('uuid %s', p.uuid)",
@@ -449,9 +429,13 @@ impl Migration for Down {
         })
         .or_raise();
         Spi::run("SELECT pg_catalog.set_config('enable_nestloop', 'off', true)").or_raise();
-        // Nothing was written when there are blockers (the statement rewrites only an
-        // unblocked plan).
-        refuse_row_blockers(t, blockers).or_raise();
+        if !blockers.is_empty() {
+            // Nothing was written (the statement rewrites only an unblocked plan). Refused as the
+            // pre-flight of status refuses it: every blocker, the table's own included.
+            let all = Self::plan(t, Purpose::Status).blockers;
+            let all = if all.all().is_empty() { blockers } else { all.all().to_vec() };
+            runner::refuse_if_blocked(&all, &Self::SPEC, t).or_raise();
+        }
         applied
     }
 
@@ -867,48 +851,5 @@ mod tests {
         fails_unchanged(S, "SELECT pk_migrate_v114_up(dry_run => true)", "22023");
         // and the transaction is usable afterwards: the subtransactions were unwound in order.
         assert_eq!(one::<i32>("SELECT 1"), Some(1));
-    }
-
-    /// With a user trigger on the table V114 down runs the staged path; its plan is computed
-    /// once there too (the kept plan serves the pre-flight), and a blocked plan refuses before
-    /// anything is written, its kept plan dropped.
-    #[pg_test]
-    fn staged_down_computes_its_plan_once() {
-        fixture(S, 113);
-        for n in 0..20 {
-            setting(S, &format!("integration:p{}:n{n}", n % 3), None, Some("integrations"));
-        }
-        // Two of one (provider, name): the second is suffixed, a second call of the key rule.
-        setting(S, "integration:p0:n0x", Some(r#"{"provider":"p0","name":"n0"}"#), Some("integrations"));
-        up();
-        Spi::run(
-            "CREATE FUNCTION pg_temp.pk_keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
-             CREATE TRIGGER pk_keep BEFORE UPDATE ON public.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pg_temp.pk_keep();
-             SET LOCAL track_functions = 'all'",
-        )
-        .unwrap();
-        let calls = || {
-            one::<i64>("SELECT COALESCE(sum(pg_stat_get_xact_function_calls(p.oid)), 0)::bigint FROM pg_proc p WHERE p.proname = 'pk_v114_composite_key'")
-                .unwrap()
-        };
-        let t = crate::target::Target::resolve(S, &[crate::target::Table::Kit, crate::target::Table::Settings]).unwrap();
-        let before = calls();
-        Spi::run(&format!("SELECT count(q.*) FROM ({}) q", super::down_plan_sql(&t).as_str())).unwrap();
-        let plan_once = calls() - before;
-        assert!(plan_once >= 21, "the plan calls the key rule once per row at least: {plan_once}");
-
-        let before = calls();
-        let r = report("SELECT pk_migrate_v114_down()");
-        assert_eq!(r["rows_rewritten"], 21);
-        assert_eq!(calls() - before, plan_once, "the staged run computed its plan more than once");
-        assert_eq!(one::<bool>("SELECT to_regclass('pg_temp.pk_mig_plan') IS NULL"), Some(true));
-
-        // Blocked: a row without a usable name. Refused with the pre-flight's error, nothing
-        // written, no kept plan left behind.
-        up();
-        Spi::run("UPDATE public.phoenix_kit_settings SET value_json = value_json - 'name' WHERE value_json->>'name' = 'n5'").unwrap();
-        let failure = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22023");
-        assert!(failure.message.contains("no usable provider or name"), "{failure:?}");
-        assert_eq!(one::<bool>("SELECT to_regclass('pg_temp.pk_mig_plan') IS NULL"), Some(true));
     }
 }

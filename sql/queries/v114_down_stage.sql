@@ -1,6 +1,4 @@
--- V114 down with user triggers on the table: the plan (v114_down_plan.sql), kept whole for the
--- staged path (src/runner.rs, Staged). A run computes it once: its row blockers are then read
--- from the kept plan (v114_down_preflight.sql over pg_temp.pk_mig_plan), before anything is
--- written.
-SELECT p.*, p.suffix_reason IS NOT NULL AS suffixed
+-- V114 down with user triggers on the table: the rows the plan (v114_down_plan.sql) writes,
+-- kept with their new keys for the staged path (src/runner.rs, Staged).
+SELECT p.row_id, p.uuid, p.new_key, p.suffix_reason IS NOT NULL AS suffixed
   FROM (@plan@) p

@@ -1,8 +1,7 @@
 -- V114 down, the summary of its plan: every blocker of the pre-flight with its rows (the first
 -- 50, the detail limit), over the plan's rows as a relation named planned (v114_down_plan.sql),
--- which the statement around it provides: the pre-flight (v114_down_preflight.sql, over the
--- plan or, on a staged run, over the kept plan) and the run's one statement
--- (v114_down_apply.sql), so a run computes the plan once. Read-only.
+-- which the statement around it provides: the pre-flight (v114_down_preflight.sql) and the
+-- run's one statement (v114_down_apply.sql), so a run computes the plan once. Read-only.
 -- Judged by the rebuilt keys themselves, so a missing or deferrable unique constraint, or a
 -- column that drops trailing spaces, changes nothing about what is refused. One pass over the
 -- plan for the counts; the lookups only for the keys that can collide: a suffixed key. A key
