@@ -555,6 +555,34 @@ impl Staged<'_> {
             true,
         );
         let stage_xid = staged.unwrap_or_else(|error| error.rethrow());
+        // The pre-flight judged the rows before the kept plan was created, and the comparison
+        // after the UPDATE takes the kept before-images as the truth: a row an event trigger on
+        // the CREATE TABLE AS wrote in between (a planned row's credential, a blocked row made
+        // plannable) would pass both. Nothing but such code can write them under the locks.
+        if stage_xid != pg_sys::TransactionId::INVALID {
+            // SAFETY: reads the shared xid counter; every xid from the stage's up to it is this
+            // transaction's on the locked tables.
+            let next_xid = unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF;
+            let xids: [pgrx::datum::DatumWithOid<'static>; 2] = [i64::from(u32::from(stage_xid)).into(), (next_xid as i64).into()];
+            let mut wrong = Wrong::default();
+            let mut written = Vec::new();
+            for (locked, _) in spec.locks {
+                let (count, lines) = written_beyond_plan(t, *locked, &xids, false)?;
+                if count > 0 {
+                    written.push(t.qualified(*locked));
+                }
+                wrong.add(count, lines);
+            }
+            if wrong.count > 0 {
+                drop_stage()?;
+                return Err(MigError::new(
+                    Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
+                    format!("{}: {} row(s) of {} were written while the migration kept its plan", spec.name, wrong.count, written.join(" and ")),
+                )
+                .detail(phoenix_kit_mig_core::detail_lines(&wrong.lines, wrong.lines.len()))
+                .hint("Nothing was changed. An event trigger on CREATE TABLE AS wrote them after the pre-flight had judged them (pk_migration_status lists the event triggers that fire); disable it for the migration, then run it again."));
+            }
+        }
         let plan_before = stage_identity()?;
         // Deferred trigger events would run at COMMIT, after the verify step: the caller's own,
         // pending already, are refused here; any the run leaves behind, after it.

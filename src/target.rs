@@ -397,11 +397,6 @@ impl Target {
         self.table(table).is_some_and(|f| f.columns.iter().any(|c| c.split_once('=') == Some((column, kind))))
     }
 
-    /// Whether the table has `column`, of any type.
-    pub fn has_column_named(&self, table: Table, column: &str) -> bool {
-        self.table(table).is_some_and(|f| f.columns.iter().any(|c| c.split_once('=').is_some_and(|(name, _)| name == column)))
-    }
-
     /// Whether a valid, immediate (not deferrable), non-partial unique index on exactly
     /// `column` (`uuid` or `key`) rules out duplicates at every moment.
     pub fn has_immediate_unique_index(&self, table: Table, column: &str) -> bool {

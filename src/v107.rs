@@ -474,8 +474,9 @@ impl Down {
     /// it, and the pins it holds (none when the column is gone).
     fn plan_of_the_column(t: &Target) -> DownPlan {
         let mut blockers = Blockers::default();
-        // Read under the lock (ACCESS EXCLUSIVE): the column cannot come or go meanwhile.
-        if !t.has_column_named(Table::Endpoints, "integration_uuid") {
+        // Read from the live catalog: the catalog facts name columns as "name=type", which a
+        // column named "integration_uuid=…" would match.
+        if column_type(t).is_none() {
             return DownPlan { column_exists: false, pins: 0, blockers, indexes: Indexes::read(t) };
         }
         let endpoints = t.qualified(Table::Endpoints);
@@ -885,6 +886,21 @@ mod tests {
         let again = report("SELECT pk_migrate_v107_down()");
         assert_eq!((again["pins_discarded"].as_i64(), again["dropped"].clone()), (Some(0), json!([])));
         assert_eq!(again["version_after"], 106);
+    }
+
+    /// A column of the users' whose name starts with `integration_uuid=` is not V107's column
+    /// (the catalog facts write columns as "name=type"): status works and the down drops
+    /// only what is V107's.
+    #[pg_test]
+    fn down_knows_its_column_by_its_whole_name() {
+        fixture(S, 106);
+        up();
+        Spi::run("ALTER TABLE phoenix_kit_ai_endpoints DROP COLUMN integration_uuid; ALTER TABLE phoenix_kit_ai_endpoints ADD COLUMN \"integration_uuid=legacy\" text").unwrap();
+        let status = report("SELECT pk_migration_status()");
+        assert_eq!(status["migrations"]["v107_down"]["can_run"], true, "{status}");
+        let r = report("SELECT pk_migrate_v107_down()");
+        assert_eq!(r["dropped"], json!(["phoenix_kit_ai_endpoints_name_index"]));
+        assert_eq!(one::<i64>("SELECT count(\"integration_uuid=legacy\") FROM phoenix_kit_ai_endpoints"), Some(0), "the users' column stays");
     }
 
     #[pg_test]

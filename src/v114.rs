@@ -852,4 +852,53 @@ mod tests {
         // and the transaction is usable afterwards: the subtransactions were unwound in order.
         assert_eq!(one::<i32>("SELECT 1"), Some(1));
     }
+
+    /// The staged path (a user trigger on the table) keeps its plan with a CREATE TABLE AS, on
+    /// which an event trigger may run. The pre-flight judges the rows before it: whatever such a
+    /// trigger writes then, or does to the kept plan, cannot get a refused plan through or a
+    /// row changed beyond the plan counted as verified.
+    #[pg_test]
+    fn staged_down_is_judged_before_the_kept_plan_exists() {
+        fixture(S, 113);
+        let work = setting(S, "integration:openrouter:work", Some(r#"{"api_key":"k1"}"#), Some("integrations"));
+        setting(S, "integration:openrouter:team", None, Some("integrations"));
+        up();
+        Spi::run(
+            "CREATE FUNCTION pg_temp.pk_keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+             CREATE TRIGGER pk_keep BEFORE UPDATE ON public.phoenix_kit_settings FOR EACH ROW EXECUTE FUNCTION pg_temp.pk_keep()",
+        )
+        .unwrap();
+        let event_trigger = |when: &str, body: &str| {
+            Spi::run(&format!(
+                "DROP EVENT TRIGGER IF EXISTS pk_evt;
+                 CREATE OR REPLACE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN {body} END $f$;
+                 CREATE EVENT TRIGGER pk_evt ON {when} WHEN TAG IN ('CREATE TABLE AS') EXECUTE FUNCTION public.pk_evt()"
+            ))
+            .unwrap();
+        };
+
+        // A planned row's credential, overwritten before the plan is kept: its before-image
+        // would be the overwritten one.
+        event_trigger(
+            "ddl_command_start",
+            &format!("UPDATE public.phoenix_kit_settings SET value_json = value_json || '{{\"api_key\":\"OVERWRITTEN\"}}' WHERE uuid = '{work}';"),
+        );
+        let failure = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
+        assert!(failure.message.contains("written while the migration kept its plan"), "{failure:?}");
+        assert!(failure.detail.as_deref().unwrap_or_default().contains(&work.to_string()), "{failure:?}");
+
+        // A blocked row (no name) made plannable by writing the row, or by forging the kept plan.
+        Spi::run(&format!("UPDATE public.phoenix_kit_settings SET value_json = value_json - 'name' WHERE uuid = '{work}'")).unwrap();
+        event_trigger(
+            "ddl_command_start",
+            &format!("UPDATE public.phoenix_kit_settings SET value_json = value_json || '{{\"name\":\"forged\"}}' WHERE uuid = '{work}';"),
+        );
+        fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22023");
+        event_trigger(
+            "ddl_command_end",
+            "IF to_regclass('pg_temp.pk_mig_plan') IS NOT NULL THEN UPDATE pg_temp.pk_mig_plan SET new_key = 'integration:openrouter:forged'; END IF;",
+        );
+        fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22023");
+        Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
+    }
 }

@@ -232,7 +232,8 @@ DROP EVENT TRIGGER pk_tr_on_comment;
 DROP EVENT TRIGGER pk_tr_on_index;
 
 -- An event trigger on the staged path's own temporary table (CREATE TABLE AS) is listed, and a
--- row it changes that the migration does not write was written during the run: 27000.
+-- row it changes was written after the pre-flight judged the rows, before anything was
+-- applied: 27000, nothing changed.
 SELECT pg_temp.tr(113) AS fp \gset
 SELECT pg_temp.pk_fixture_setting('pk_tr', 'site_name', NULL, 'system', pg_temp.row_uuid(3), pg_temp.day(3)) IS NOT NULL AS added;
 CREATE FUNCTION pk_tr.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
