@@ -520,6 +520,9 @@ pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) ->
 /// before it returns.
 pub struct Staged<'a> {
     pub table: Table,
+    /// The xid counter before the run's first change (`next_xid()`, read before its DDL):
+    /// whatever writes the locked tables from then on before the UPDATE is not the migration.
+    pub started: u64,
     /// `SELECT` over the plan, one row per row to write: `row_id` (its ctid), `uuid`, and the
     /// planned values under the names that `writes` gives.
     pub stage: &'a Sql,
@@ -555,33 +558,16 @@ impl Staged<'_> {
             true,
         );
         let stage_xid = staged.unwrap_or_else(|error| error.rethrow());
-        // The pre-flight judged the rows before the kept plan was created, and the comparison
-        // after the UPDATE takes the kept before-images as the truth: a row an event trigger on
-        // the CREATE TABLE AS wrote in between (a planned row's credential, a blocked row made
-        // plannable) would pass both. Nothing but such code can write them under the locks.
-        if stage_xid != pg_sys::TransactionId::INVALID {
-            // SAFETY: reads the shared xid counter; every xid from the stage's up to it is this
-            // transaction's on the locked tables.
-            let next_xid = unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF;
-            let xids: [pgrx::datum::DatumWithOid<'static>; 2] = [i64::from(u32::from(stage_xid)).into(), (next_xid as i64).into()];
-            let mut wrong = Wrong::default();
-            let mut written = Vec::new();
-            for (locked, _) in spec.locks {
-                let (count, lines) = written_beyond_plan(t, *locked, &xids, false)?;
-                if count > 0 {
-                    written.push(t.qualified(*locked));
-                }
-                wrong.add(count, lines);
-            }
-            if wrong.count > 0 {
-                drop_stage()?;
-                return Err(MigError::new(
-                    Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
-                    format!("{}: {} row(s) of {} were written while the migration kept its plan", spec.name, wrong.count, written.join(" and ")),
-                )
-                .detail(phoenix_kit_mig_core::detail_lines(&wrong.lines, wrong.lines.len()))
-                .hint("Nothing was changed. An event trigger on CREATE TABLE AS wrote them after the pre-flight had judged them (pk_migration_status lists the event triggers that fire); disable it for the migration, then run it again."));
-            }
+        // The pre-flight judged the rows before the run's DDL and the kept plan, and the
+        // comparison after the UPDATE takes the kept before-images as the truth: a row an event
+        // trigger on that DDL or on the kept plan's CREATE TABLE AS wrote in between (a planned
+        // row's credential, a blocked row made plannable), or a column of a locked table it
+        // dropped or renamed, would pass both. Nothing but such code can write them under the
+        // locks.
+        let before_apply = written_while(t, spec, self.started, (stage_xid != pg_sys::TransactionId::INVALID).then_some(stage_xid))?;
+        if before_apply.count > 0 {
+            drop_stage()?;
+            return Err(before_apply.refusal(spec, "while the migration kept its plan", "on the migration's DDL or on CREATE TABLE AS"));
         }
         let plan_before = stage_identity()?;
         // Deferred trigger events would run at COMMIT, after the verify step: the caller's own,
@@ -613,10 +599,10 @@ impl Staged<'_> {
             // subtransaction.
             Err(error) => error.rethrow(),
         };
-        // SAFETY: reads the shared xid counter. Every xid from `first_xid` up to it is this
-        // transaction's on the locked tables (no other writer holds their lock).
-        let next_xid = unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF;
-        let xids = |from: pg_sys::TransactionId| -> [pgrx::datum::DatumWithOid<'static>; 2] { [i64::from(u32::from(from)).into(), (next_xid as i64).into()] };
+        // Every xid from `first_xid` up to the counter is this transaction's on the locked
+        // tables (no other writer holds their lock).
+        let applied_to = next_xid();
+        let xids = |from: pg_sys::TransactionId| -> [pgrx::datum::DatumWithOid<'static>; 2] { [i64::from(u32::from(from)).into(), (applied_to as i64).into()] };
         let wrote = first_xid != pg_sys::TransactionId::INVALID;
         // Rows of the tables are judged from the stage's xid on (an event trigger on its
         // CREATE TABLE AS included); the kept plan from the UPDATE's.
@@ -626,7 +612,7 @@ impl Staged<'_> {
         // The kept plan is what the comparison trusts: a trigger may not have touched it.
         let plan_after = stage_identity()?;
         let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids(first_xid))? } else { 0 };
-        let redefined = if wrote { definitions_written_since(t, spec, first_xid, next_xid)? } else { 0 };
+        let redefined = if wrote { definitions_written_since(t, spec, first_xid, applied_to, true)? } else { 0 };
         if plan_after != plan_before || forged > 0 || redefined > 0 {
             wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) or a table's definition was changed while the migration ran".into()]);
         }
@@ -659,8 +645,22 @@ impl Staged<'_> {
             )));
         }
         let summary = summary();
-        // Dropped now: ON COMMIT DROP would keep it until the caller commits.
-        drop_stage()?;
+        // Dropped now: ON COMMIT DROP would keep it until the caller commits. An event trigger
+        // on that DROP TABLE runs after the comparison: what it writes is judged here.
+        let started = next_xid();
+        let dropped = subtransaction(
+            std::panic::AssertUnwindSafe(|| {
+                drop_stage().or_raise();
+                // SAFETY: reads the current (sub)transaction's xid (dropping a table assigns one).
+                unsafe { pg_sys::GetCurrentTransactionIdIfAny() }
+            }),
+            true,
+        )
+        .unwrap_or_else(|error| error.rethrow());
+        let after_drop = written_while(t, spec, started, (dropped != pg_sys::TransactionId::INVALID).then_some(dropped))?;
+        if after_drop.count > 0 {
+            return Err(after_drop.refusal(spec, "when the migration dropped its kept plan", "on DROP TABLE"));
+        }
         Ok(summary)
     }
 
@@ -711,6 +711,61 @@ impl Staged<'_> {
         sql.statement(&differs).push(" END AS differs FROM pg_temp.pk_mig_plan p LEFT JOIN ");
         sql.relation(&t.schema, self.table.name()).push(" s ON s.uuid = p.uuid) v");
         count_and_lines(&sql, &[])
+    }
+}
+
+/// The xid counter now (its low 32 bits, as rows' xmin hold them).
+pub fn next_xid() -> u64 {
+    // SAFETY: reads the shared xid counter.
+    unsafe { pg_sys::ReadNextFullTransactionId() }.value & 0xFFFF_FFFF
+}
+
+/// What was written to the locked tables outside the migration's own UPDATE: their rows with an
+/// xid from `rows_from` on, and their definitions (columns, defaults) from `definitions_from` on
+/// (None: not judged). Under the locks only this transaction can have written them.
+fn written_while(t: &Target, spec: &Spec, rows_from: u64, definitions_from: Option<pg_sys::TransactionId>) -> Result<Written, MigError> {
+    let now = next_xid();
+    let window: [pgrx::datum::DatumWithOid<'static>; 2] = [(rows_from as i64).into(), (now as i64).into()];
+    let mut written = Written::default();
+    for (locked, _) in spec.locks {
+        let (count, lines) = written_beyond_plan(t, *locked, &window, false)?;
+        if count > 0 {
+            written.tables.push(t.qualified(*locked));
+        }
+        written.wrong.add(count, lines);
+    }
+    let rows = written.wrong.count;
+    if let Some(from) = definitions_from {
+        let redefined = definitions_written_since(t, spec, from, now, false)?;
+        if redefined > 0 {
+            written.wrong.add(redefined, vec!["a locked table's definition (its columns or their defaults) was changed".into()]);
+        }
+    }
+    written.count = written.wrong.count;
+    written.rows = rows;
+    Ok(written)
+}
+
+#[derive(Default)]
+struct Written {
+    count: i64,
+    rows: i64,
+    tables: Vec<String>,
+    wrong: Wrong,
+}
+
+impl Written {
+    fn refusal(&self, spec: &Spec, when: &str, fired: &str) -> MigError {
+        let message = if self.rows > 0 {
+            format!("{}: {} row(s) of {} were written {when}", spec.name, self.rows, self.tables.join(" and "))
+        } else {
+            format!("{}: the definition of a locked table was changed {when}", spec.name)
+        };
+        MigError::new(Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION, message)
+            .detail(phoenix_kit_mig_core::detail_lines(&self.wrong.lines, self.wrong.lines.len()))
+            .hint(format!(
+                "Nothing was changed. An event trigger {fired} wrote them (pk_migration_status lists the event triggers that fire); disable it for the migration, then run it again."
+            ))
     }
 }
 
@@ -771,7 +826,7 @@ fn count_written_since(relation: &Sql, alias: &'static str, xids: &[pgrx::datum:
 /// How many catalog rows defining the kept plan or a locked table (the relation, its columns
 /// and their defaults) this run wrote: a trigger's ALTER TABLE could rename a column of the
 /// kept plan and put another in its place without writing one of its rows.
-fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionId, next_xid: u64) -> Result<i64, MigError> {
+fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionId, to: u64, with_kept_plan: bool) -> Result<i64, MigError> {
     let mut sql = Sql::fixed(
         "SELECT count(*) FROM (
            SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
@@ -781,8 +836,10 @@ fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionI
     );
     push_written_since(&mut sql, "x");
     let mut relations: Vec<String> = spec.locks.iter().map(|(table, _)| t.qualified(*table)).collect();
-    relations.push("pg_temp.pk_mig_plan".into());
-    let args: [pgrx::datum::DatumWithOid; 3] = [i64::from(u32::from(from)).into(), (next_xid as i64).into(), relations.into()];
+    if with_kept_plan {
+        relations.push("pg_temp.pk_mig_plan".into());
+    }
+    let args: [pgrx::datum::DatumWithOid; 3] = [i64::from(u32::from(from)).into(), (to as i64).into(), relations.into()];
     Spi::connect(|c| c.select(sql.as_str(), Some(1), &args)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 

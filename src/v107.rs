@@ -332,9 +332,19 @@ impl Migration for Up {
     fn apply(t: &Target, plan: &UpPlan) -> Self::Applied {
         let endpoints = t.qualified(Table::Endpoints);
         let column_added = !plan.column_exists;
-        for step in Self::ddl(t, plan).iter().filter(|s| s.before_rows) {
-            Spi::run(step.sql.as_str()).or_raise();
-        }
+        // Before the DDL, which runs in a subtransaction of its own: an event trigger on it runs
+        // before the rows are planned and written, and what it writes then carries an xid from
+        // here on (the caller's transaction may have one from before).
+        let started = runner::next_xid();
+        runner::subtransaction(
+            std::panic::AssertUnwindSafe(|| {
+                for step in Self::ddl(t, plan).iter().filter(|s| s.before_rows) {
+                    Spi::run(step.sql.as_str()).or_raise();
+                }
+            }),
+            true,
+        )
+        .unwrap_or_else(|error| error.rethrow());
         // Said once every step has succeeded: the unique index is the run's duplicate-name
         // check, and a run it stops has added nothing.
         let column_notice = if column_added {
@@ -365,6 +375,7 @@ impl Migration for Up {
             let stage = t.render(template!("v107_up_stage"), &[(Hole::Plan, Fill::Statement(&plan_sql))]);
             let staged = runner::Staged {
                 table: Table::Endpoints,
+                started,
                 stage: &stage,
                 apply: &t.render(template!("v107_up_apply_staged"), &[]),
                 writes: &[("integration_uuid", "integration")],
@@ -552,7 +563,10 @@ impl Migration for Down {
         if plan.column_exists {
             t.render(template!("v107_down_preview"), &[])
         } else {
-            Sql::fixed("SELECT NULL::text, NULL::uuid, NULL::text, NULL::jsonb, NULL::jsonb, NULL::text WHERE false")
+            // Named as the preview's columns: the script joins its rows by them.
+            Sql::fixed(
+                "SELECT NULL::text AS relation, NULL::uuid AS row_uuid, NULL::text AS action, NULL::jsonb AS before, NULL::jsonb AS after, NULL::text AS reason WHERE false",
+            )
         }
     }
 
@@ -901,6 +915,38 @@ mod tests {
         let r = report("SELECT pk_migrate_v107_down()");
         assert_eq!(r["dropped"], json!(["phoenix_kit_ai_endpoints_name_index"]));
         assert_eq!(one::<i64>("SELECT count(\"integration_uuid=legacy\") FROM phoenix_kit_ai_endpoints"), Some(0), "the users' column stays");
+    }
+
+    /// V107 up's staged path (a user trigger on the endpoints): an event trigger on V107's own
+    /// ALTER TABLE runs after the pre-flight and before the rows are planned; what it writes is
+    /// 27000 before anything is applied.
+    #[pg_test]
+    fn staged_up_refuses_rows_an_event_trigger_on_its_ddl_wrote() {
+        fixture(S, 106);
+        setting(S, "integration:openrouter:work", None, Some("integrations"));
+        let e = endpoint("A", "openrouter:work");
+        Spi::run(&format!(
+            "CREATE FUNCTION pg_temp.pk_keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+             CREATE TRIGGER pk_keep BEFORE UPDATE ON public.phoenix_kit_ai_endpoints FOR EACH ROW EXECUTE FUNCTION pg_temp.pk_keep();
+             CREATE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+               BEGIN UPDATE public.phoenix_kit_ai_endpoints SET api_key = 'STOLEN' WHERE uuid = '{e}'; END $f$;
+             CREATE EVENT TRIGGER pk_evt ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION public.pk_evt()"
+        ))
+        .unwrap();
+        let failure = fails_unchanged(S, "SELECT pk_migrate_v107_up()", "27000");
+        assert!(failure.detail.as_deref().unwrap_or_default().contains(&e.to_string()), "{failure:?}");
+        Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
+        assert_eq!(up()["pinned_exact"], 1, "without the event trigger the staged run succeeds");
+    }
+
+    /// A script of V107 down where V107's column is gone already (the migration then only drops
+    /// what is left and stamps 106).
+    #[pg_test]
+    fn down_script_without_the_column() {
+        fixture(S, 107);
+        Spi::run("ALTER TABLE phoenix_kit_ai_endpoints DROP COLUMN integration_uuid").unwrap();
+        let script = one::<String>("SELECT pk_migration_script('v107_down')").unwrap();
+        assert!(script.contains("stamps version 106"), "{script}");
     }
 
     #[pg_test]

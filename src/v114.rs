@@ -216,6 +216,7 @@ impl Migration for Up {
             let stage = t.render(template!("v114_up_stage"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
             let staged = runner::Staged {
                 table: Table::Settings,
+                started: runner::next_xid(),
                 stage: &stage,
                 apply: &t.render(template!("v114_up_apply_staged"), &[]),
                 writes: &[("key", "new_key"), ("module", "new_module"), ("value_json", "new_value_json")],
@@ -391,6 +392,7 @@ impl Migration for Down {
             let stage = t.render(template!("v114_down_stage"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
             let staged = runner::Staged {
                 table: Table::Settings,
+                started: runner::next_xid(),
                 stage: &stage,
                 apply: &t.render(template!("v114_down_apply_staged"), &[]),
                 writes: &[("key", "new_key")],
@@ -899,6 +901,25 @@ mod tests {
             "IF to_regclass('pg_temp.pk_mig_plan') IS NOT NULL THEN UPDATE pg_temp.pk_mig_plan SET new_key = 'integration:openrouter:forged'; END IF;",
         );
         fails_unchanged(S, "SELECT pk_migrate_v114_down()", "22023");
+        Spi::run(&format!("UPDATE public.phoenix_kit_settings SET value_json = value_json || '{{\"name\":\"work\"}}' WHERE uuid = '{work}'")).unwrap();
+
+        // A column of the table dropped while the plan is kept: its values would be gone.
+        event_trigger("ddl_command_end", "ALTER TABLE public.phoenix_kit_settings DROP COLUMN date_updated;");
+        let failure = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
+        assert!(failure.detail.as_deref().unwrap_or_default().contains("definition"), "{failure:?}");
+
+        // Written when the kept plan is dropped, after the comparison.
+        Spi::run(
+            "DROP EVENT TRIGGER pk_evt;
+             CREATE OR REPLACE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+               BEGIN UPDATE public.phoenix_kit_settings SET value = 'STOLEN' WHERE module = 'integrations'; END $f$;
+             CREATE EVENT TRIGGER pk_evt ON sql_drop WHEN TAG IN ('DROP TABLE') EXECUTE FUNCTION public.pk_evt()",
+        )
+        .unwrap();
+        let failure = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
+        assert!(failure.message.contains("dropped its kept plan"), "{failure:?}");
         Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
+        // And without one the staged run succeeds.
+        assert_eq!(report("SELECT pk_migrate_v114_down()")["rows_rewritten"], 2);
     }
 }
