@@ -520,9 +520,9 @@ pub fn refuse_if_blocked(blockers: &[MigError], spec: &Spec, target: &Target) ->
 /// before it returns.
 pub struct Staged<'a> {
     pub table: Table,
-    /// The xid counter before the run's first change (`next_xid()`, read before its DDL):
-    /// whatever writes the locked tables from then on before the UPDATE is not the migration.
-    pub started: u64,
+    /// The run before its first change (read before its DDL): whatever writes the locked
+    /// tables from then on before the UPDATE is not the migration.
+    pub started: Started,
     /// `SELECT` over the plan, one row per row to write: `row_id` (its ctid), `uuid`, and the
     /// planned values under the names that `writes` gives.
     pub stage: &'a Sql,
@@ -546,7 +546,7 @@ impl Staged<'_> {
         stage.relation(&t.schema, self.table.name()).push(" AS pk_before FROM (");
         stage.statement(self.stage).push(") p JOIN ");
         stage.relation(&t.schema, self.table.name()).push(" pk_src ON pk_src.ctid = p.row_id");
-        let rows_before = spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect::<Result<Vec<_>, _>>()?;
+        let rows_before = self.started.rows.clone();
         // Kept in a subtransaction of its own too: an event trigger on the CREATE TABLE AS runs
         // inside it, so whatever it writes carries xids from this one on.
         let staged = subtransaction(
@@ -564,7 +564,20 @@ impl Staged<'_> {
         // row's credential, a blocked row made plannable), or a column of a locked table it
         // dropped or renamed, would pass both. Nothing but such code can write them under the
         // locks.
-        let before_apply = written_while(t, spec, self.started, (stage_xid != pg_sys::TransactionId::INVALID).then_some(stage_xid))?;
+        let mut before_apply = written_while(t, spec, self.started.xid, (stage_xid != pg_sys::TransactionId::INVALID).then_some(stage_xid))?;
+        // The run's own DDL (V107 up's ADD COLUMN) wrote the table's own catalog row and its
+        // column's: every other column of the locked tables is judged from the run's start.
+        let now = next_xid();
+        if definitions_written_since(t, spec, pg_sys::TransactionId::from(self.started.xid as u32), now, Definitions::ColumnsBut(self.writes))? > 0 {
+            before_apply.add(1, vec!["a column of a locked table (its name, type or default) was changed".into()]);
+        }
+        for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
+            let now = count_rows(t, *locked)?;
+            if now != *before {
+                before_apply
+                    .add((now - before).abs(), vec![format!("{} held {before} row(s) when the run began and {now} before its UPDATE", t.qualified(*locked))]);
+            }
+        }
         if before_apply.count > 0 {
             drop_stage()?;
             return Err(before_apply.refusal(spec, "while the migration kept its plan", "on the migration's DDL or on CREATE TABLE AS"));
@@ -612,11 +625,12 @@ impl Staged<'_> {
         // The kept plan is what the comparison trusts: a trigger may not have touched it.
         let plan_after = stage_identity()?;
         let forged = if wrote { count_written_since(&Sql::fixed("pg_temp.pk_mig_plan"), "p", &xids(first_xid))? } else { 0 };
-        let redefined = if wrote { definitions_written_since(t, spec, first_xid, applied_to, true)? } else { 0 };
+        let redefined = if wrote { definitions_written_since(t, spec, first_xid, applied_to, Definitions::TablesAndKeptPlan)? } else { 0 };
         if plan_after != plan_before || forged > 0 || redefined > 0 {
             wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) or a table's definition was changed while the migration ran".into()]);
         }
         wrong.add_pair(self.compare_rows(t)?);
+        let mut rows_verified = Vec::new();
         for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
             if wrote || since_stage != pg_sys::TransactionId::INVALID {
                 wrong.add_pair(written_beyond_plan(t, *locked, &xids(since_stage), *locked == self.table)?);
@@ -625,6 +639,7 @@ impl Staged<'_> {
             if after != *before {
                 wrong.add((after - before).abs(), vec![format!("{} held {before} row(s) before and {after} after", t.qualified(*locked))]);
             }
+            rows_verified.push(after);
         }
         // Read again: the run may have given a relation a deferrable trigger.
         for name in pending_deferred_events(t, spec)? {
@@ -657,7 +672,16 @@ impl Staged<'_> {
             true,
         )
         .unwrap_or_else(|error| error.rethrow());
-        let after_drop = written_while(t, spec, started, (dropped != pg_sys::TransactionId::INVALID).then_some(dropped))?;
+        let mut after_drop = written_while(t, spec, started, (dropped != pg_sys::TransactionId::INVALID).then_some(dropped))?;
+        for ((locked, _), verified) in spec.locks.iter().zip(&rows_verified) {
+            let now = count_rows(t, *locked)?;
+            if now != *verified {
+                after_drop.add((now - verified).abs(), vec![format!("{} held {verified} row(s) when verified and {now} after", t.qualified(*locked))]);
+            }
+        }
+        for name in pending_deferred_events(t, spec)? {
+            after_drop.add(1, vec![format!("deferred trigger events on {name} would run at COMMIT, after the verify step")]);
+        }
         if after_drop.count > 0 {
             return Err(after_drop.refusal(spec, "when the migration dropped its kept plan", "on DROP TABLE"));
         }
@@ -714,6 +738,18 @@ impl Staged<'_> {
     }
 }
 
+/// A staged run before its first change: the xid counter and the locked tables' rows.
+pub struct Started {
+    xid: u64,
+    rows: Vec<i64>,
+}
+
+impl Started {
+    pub fn now(t: &Target, spec: &Spec) -> Result<Started, MigError> {
+        Ok(Started { xid: next_xid(), rows: spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect::<Result<Vec<_>, _>>()? })
+    }
+}
+
 /// The xid counter now (its low 32 bits, as rows' xmin hold them).
 pub fn next_xid() -> u64 {
     // SAFETY: reads the shared xid counter.
@@ -736,7 +772,7 @@ fn written_while(t: &Target, spec: &Spec, rows_from: u64, definitions_from: Opti
     }
     let rows = written.wrong.count;
     if let Some(from) = definitions_from {
-        let redefined = definitions_written_since(t, spec, from, now, false)?;
+        let redefined = definitions_written_since(t, spec, from, now, Definitions::Tables)?;
         if redefined > 0 {
             written.wrong.add(redefined, vec!["a locked table's definition (its columns or their defaults) was changed".into()]);
         }
@@ -755,6 +791,11 @@ struct Written {
 }
 
 impl Written {
+    fn add(&mut self, count: i64, lines: Vec<String>) {
+        self.count += count;
+        self.wrong.add(count, lines);
+    }
+
     fn refusal(&self, spec: &Spec, when: &str, fired: &str) -> MigError {
         let message = if self.rows > 0 {
             format!("{}: {} row(s) of {} were written {when}", spec.name, self.rows, self.tables.join(" and "))
@@ -803,11 +844,16 @@ fn refuse_a_stage_of_the_callers(table: &str) -> Result<(), MigError> {
 
 /// The kept plan's oid and number of rows.
 fn stage_identity() -> Result<(Option<pg_sys::Oid>, Option<i64>), MigError> {
-    Ok(Spi::connect(|c| {
-        c.select("SELECT 'pg_temp.pk_mig_plan'::pg_catalog.regclass::pg_catalog.oid, (SELECT count(*) FROM pg_temp.pk_mig_plan)", Some(1), &[])?
-            .first()
-            .get_two::<pg_sys::Oid, i64>()
-    })?)
+    let oid =
+        Spi::connect(|c| c.select("SELECT pg_catalog.to_regclass('pg_temp.pk_mig_plan')::pg_catalog.oid", Some(1), &[])?.first().get_one::<pg_sys::Oid>())?;
+    if oid.is_none() {
+        return Err(MigError::new(
+            Code::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION,
+            "the migration's kept plan (pg_temp.pk_mig_plan) was dropped or renamed while it ran".to_string(),
+        )
+        .hint("Nothing was changed. An event trigger on CREATE TABLE AS did it (pk_migration_status lists the event triggers that fire); disable it for the migration, then run it again."));
+    }
+    Ok(Spi::connect(|c| c.select("SELECT $1, (SELECT count(*) FROM pg_temp.pk_mig_plan)", Some(1), &[oid.into()])?.first().get_two::<pg_sys::Oid, i64>())?)
 }
 
 /// Whether a row's xmin lies in [$1, $2), the xids this run assigned, modulo 2^32 as xids wrap.
@@ -823,14 +869,43 @@ fn count_written_since(relation: &Sql, alias: &'static str, xids: &[pgrx::datum:
     Spi::connect(|c| c.select(sql.as_str(), Some(1), xids)?.first().get_one::<i64>())?.ok_or_else(|| MigError::internal("count(*) returned NULL"))
 }
 
+/// Which definitions `definitions_written_since` reads.
+#[derive(Clone, Copy)]
+enum Definitions<'a> {
+    /// The locked tables' relations, columns and defaults.
+    Tables,
+    /// Those and the kept plan's.
+    TablesAndKeptPlan,
+    /// The locked tables' columns and defaults but these columns (the run's own DDL adds them).
+    ColumnsBut(&'a [(&'static str, &'static str)]),
+}
+
 /// How many catalog rows defining the kept plan or a locked table (the relation, its columns
 /// and their defaults) this run wrote: a trigger's ALTER TABLE could rename a column of the
 /// kept plan and put another in its place without writing one of its rows.
-fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionId, to: u64, with_kept_plan: bool) -> Result<i64, MigError> {
-    let mut sql = Sql::fixed(
-        "SELECT count(*) FROM (
-           SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
-           UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
+fn definitions_written_since(t: &Target, spec: &Spec, from: pg_sys::TransactionId, to: u64, which: Definitions) -> Result<i64, MigError> {
+    let with_kept_plan = matches!(which, Definitions::TablesAndKeptPlan);
+    let mut sql = Sql::fixed("SELECT count(*) FROM (");
+    if let Definitions::ColumnsBut(own) = which {
+        // Not the relation's own row, which any ALTER TABLE rewrites, nor the run's own columns.
+        sql.push(
+            "SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n)) AND a.attname <> ALL (ARRAY[",
+        );
+        for (i, (column, _)) in own.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.literal(Some(column));
+        }
+        sql.push("]::text[])");
+    } else {
+        sql.push(
+            "SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
+           UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))",
+        );
+    }
+    sql.push(
+        "
            UNION ALL SELECT d.xmin FROM pg_catalog.pg_attrdef d WHERE d.adrelid = ANY (ARRAY(SELECT n::pg_catalog.regclass FROM pg_catalog.unnest($3::text[]) n))
          ) x WHERE ",
     );

@@ -335,7 +335,7 @@ impl Migration for Up {
         // Before the DDL, which runs in a subtransaction of its own: an event trigger on it runs
         // before the rows are planned and written, and what it writes then carries an xid from
         // here on (the caller's transaction may have one from before).
-        let started = runner::next_xid();
+        let started = if plan.staged { Some(runner::Started::now(t, &Self::SPEC).or_raise()) } else { None };
         runner::subtransaction(
             std::panic::AssertUnwindSafe(|| {
                 for step in Self::ddl(t, plan).iter().filter(|s| s.before_rows) {
@@ -375,7 +375,7 @@ impl Migration for Up {
             let stage = t.render(template!("v107_up_stage"), &[(Hole::Plan, Fill::Statement(&plan_sql))]);
             let staged = runner::Staged {
                 table: Table::Endpoints,
-                started,
+                started: started.expect("read for a staged run"),
                 stage: &stage,
                 apply: &t.render(template!("v107_up_apply_staged"), &[]),
                 writes: &[("integration_uuid", "integration")],
@@ -935,6 +935,15 @@ mod tests {
         .unwrap();
         let failure = fails_unchanged(S, "SELECT pk_migrate_v107_up()", "27000");
         assert!(failure.detail.as_deref().unwrap_or_default().contains(&e.to_string()), "{failure:?}");
+        // A row deleted, or another column's default changed, on that ALTER TABLE.
+        for body in [
+            "DELETE FROM public.phoenix_kit_settings;",
+            "IF current_setting('pk.once', true) IS DISTINCT FROM 'y' THEN PERFORM set_config('pk.once', 'y', true); ALTER TABLE public.phoenix_kit_ai_endpoints ALTER COLUMN api_key SET DEFAULT 'x'; END IF;",
+        ] {
+            Spi::run(&format!("CREATE OR REPLACE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN {body} END $f$")).unwrap();
+            fails_unchanged(S, "SELECT pk_migrate_v107_up()", "27000");
+            Spi::run("SELECT set_config('pk.once', 'n', true)").unwrap();
+        }
         Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
         assert_eq!(up()["pinned_exact"], 1, "without the event trigger the staged run succeeds");
     }

@@ -216,7 +216,7 @@ impl Migration for Up {
             let stage = t.render(template!("v114_up_stage"), &[(Hole::Plan, Fill::Statement(&up_plan_sql(t)))]);
             let staged = runner::Staged {
                 table: Table::Settings,
-                started: runner::next_xid(),
+                started: runner::Started::now(t, &Self::SPEC).or_raise(),
                 stage: &stage,
                 apply: &t.render(template!("v114_up_apply_staged"), &[]),
                 writes: &[("key", "new_key"), ("module", "new_module"), ("value_json", "new_value_json")],
@@ -392,7 +392,7 @@ impl Migration for Down {
             let stage = t.render(template!("v114_down_stage"), &[(Hole::Plan, Fill::Statement(&down_plan_sql(t)))]);
             let staged = runner::Staged {
                 table: Table::Settings,
-                started: runner::next_xid(),
+                started: runner::Started::now(t, &Self::SPEC).or_raise(),
                 stage: &stage,
                 apply: &t.render(template!("v114_down_apply_staged"), &[]),
                 writes: &[("key", "new_key")],
@@ -918,6 +918,13 @@ mod tests {
         .unwrap();
         let failure = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
         assert!(failure.message.contains("dropped its kept plan"), "{failure:?}");
+        // A row deleted then, which leaves no row version to see.
+        Spi::run("CREATE OR REPLACE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN DELETE FROM public.phoenix_kit_settings WHERE module = 'integrations' AND value_json->>'name' = 'team'; END $f$").unwrap();
+        fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
+        Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
+        // The kept plan itself dropped as it is created: 27000, not PostgreSQL's 42P01.
+        event_trigger("ddl_command_end", "DROP TABLE IF EXISTS pg_temp.pk_mig_plan;");
+        fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
         Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
         // And without one the staged run succeeds.
         assert_eq!(report("SELECT pk_migrate_v114_down()")["rows_rewritten"], 2);
