@@ -571,14 +571,9 @@ impl Staged<'_> {
         if definitions_written_since(t, spec, pg_sys::TransactionId::from(self.started.xid as u32), now, Definitions::ColumnsBut(self.writes))? > 0 {
             before_apply.add(1, vec!["a column of a locked table (its name, type or default) was changed".into()]);
         }
-        for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
-            let now = count_rows(t, *locked)?;
-            if now != *before {
-                before_apply
-                    .add((now - before).abs(), vec![format!("{} held {before} row(s) when the run began and {now} before its UPDATE", t.qualified(*locked))]);
-            }
-        }
-        if before_apply.count > 0 {
+        let (moved, lines) = rows_moved(t, spec, &rows_before, &locked_rows(t, spec)?, "when the run began", "before its UPDATE");
+        before_apply.add(moved, lines);
+        if before_apply.wrong.count > 0 {
             drop_stage()?;
             return Err(before_apply.refusal(spec, "while the migration kept its plan", "on the migration's DDL or on CREATE TABLE AS"));
         }
@@ -630,17 +625,13 @@ impl Staged<'_> {
             wrong.add(1, vec!["the kept plan (pg_temp.pk_mig_plan) or a table's definition was changed while the migration ran".into()]);
         }
         wrong.add_pair(self.compare_rows(t)?);
-        let mut rows_verified = Vec::new();
-        for ((locked, _), before) in spec.locks.iter().zip(&rows_before) {
-            if wrote || since_stage != pg_sys::TransactionId::INVALID {
+        if wrote || since_stage != pg_sys::TransactionId::INVALID {
+            for (locked, _) in spec.locks {
                 wrong.add_pair(written_beyond_plan(t, *locked, &xids(since_stage), *locked == self.table)?);
             }
-            let after = count_rows(t, *locked)?;
-            if after != *before {
-                wrong.add((after - before).abs(), vec![format!("{} held {before} row(s) before and {after} after", t.qualified(*locked))]);
-            }
-            rows_verified.push(after);
         }
+        let rows_verified = locked_rows(t, spec)?;
+        wrong.add_pair(rows_moved(t, spec, &rows_before, &rows_verified, "before", "after"));
         // Read again: the run may have given a relation a deferrable trigger.
         for name in pending_deferred_events(t, spec)? {
             wrong.add(1, vec![format!("deferred trigger events on {name} would run at COMMIT, after the verify step (SET CONSTRAINTS … IMMEDIATE before the migration fires them within it)")]);
@@ -673,16 +664,12 @@ impl Staged<'_> {
         )
         .unwrap_or_else(|error| error.rethrow());
         let mut after_drop = written_while(t, spec, started, (dropped != pg_sys::TransactionId::INVALID).then_some(dropped))?;
-        for ((locked, _), verified) in spec.locks.iter().zip(&rows_verified) {
-            let now = count_rows(t, *locked)?;
-            if now != *verified {
-                after_drop.add((now - verified).abs(), vec![format!("{} held {verified} row(s) when verified and {now} after", t.qualified(*locked))]);
-            }
-        }
+        let (moved, lines) = rows_moved(t, spec, &rows_verified, &locked_rows(t, spec)?, "when verified", "after");
+        after_drop.add(moved, lines);
         for name in pending_deferred_events(t, spec)? {
             after_drop.add(1, vec![format!("deferred trigger events on {name} would run at COMMIT, after the verify step")]);
         }
-        if after_drop.count > 0 {
+        if after_drop.wrong.count > 0 {
             return Err(after_drop.refusal(spec, "when the migration dropped its kept plan", "on DROP TABLE"));
         }
         Ok(summary)
@@ -738,6 +725,24 @@ impl Staged<'_> {
     }
 }
 
+/// The locked tables' rows now, one count per lock of the spec.
+fn locked_rows(t: &Target, spec: &Spec) -> Result<Vec<i64>, MigError> {
+    spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect()
+}
+
+/// The locked tables whose rows now (`now`) differ from `then`: how many rows, and a line each,
+/// "{table} held {then} row(s) {when_then} and {now} {when_now}".
+fn rows_moved(t: &Target, spec: &Spec, then: &[i64], now: &[i64], when_then: &str, when_now: &str) -> (i64, Vec<String>) {
+    let mut moved = (0, Vec::new());
+    for (((locked, _), then), now) in spec.locks.iter().zip(then).zip(now) {
+        if now != then {
+            moved.0 += (now - then).abs();
+            moved.1.push(format!("{} held {then} row(s) {when_then} and {now} {when_now}", t.qualified(*locked)));
+        }
+    }
+    moved
+}
+
 /// A staged run before its first change: the xid counter and the locked tables' rows.
 pub struct Started {
     xid: u64,
@@ -746,7 +751,7 @@ pub struct Started {
 
 impl Started {
     pub fn now(t: &Target, spec: &Spec) -> Result<Started, MigError> {
-        Ok(Started { xid: next_xid(), rows: spec.locks.iter().map(|(locked, _)| count_rows(t, *locked)).collect::<Result<Vec<_>, _>>()? })
+        Ok(Started { xid: next_xid(), rows: locked_rows(t, spec)? })
     }
 }
 
@@ -777,14 +782,13 @@ fn written_while(t: &Target, spec: &Spec, rows_from: u64, definitions_from: Opti
             written.wrong.add(redefined, vec!["a locked table's definition (its columns or their defaults) was changed".into()]);
         }
     }
-    written.count = written.wrong.count;
     written.rows = rows;
     Ok(written)
 }
 
 #[derive(Default)]
 struct Written {
-    count: i64,
+    /// How many rows of the locked tables were written (`wrong` also counts definitions).
     rows: i64,
     tables: Vec<String>,
     wrong: Wrong,
@@ -792,7 +796,6 @@ struct Written {
 
 impl Written {
     fn add(&mut self, count: i64, lines: Vec<String>) {
-        self.count += count;
         self.wrong.add(count, lines);
     }
 

@@ -921,6 +921,17 @@ mod tests {
         // A row deleted then, which leaves no row version to see.
         Spi::run("CREATE OR REPLACE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN DELETE FROM public.phoenix_kit_settings WHERE module = 'integrations' AND value_json->>'name' = 'team'; END $f$").unwrap();
         fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
+        // A deferred trigger event left then, which would rewrite the rows at COMMIT.
+        Spi::run(
+            "CREATE TABLE public.pk_side (x int);
+             CREATE FUNCTION public.pk_later() RETURNS trigger LANGUAGE plpgsql AS $f$
+               BEGIN UPDATE public.phoenix_kit_settings SET value = 'LATER' WHERE module = 'integrations'; RETURN NULL; END $f$;
+             CREATE CONSTRAINT TRIGGER pk_later AFTER INSERT ON public.pk_side DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.pk_later();
+             CREATE OR REPLACE FUNCTION public.pk_evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN INSERT INTO public.pk_side VALUES (1); END $f$",
+        )
+        .unwrap();
+        let failure = fails_unchanged(S, "SELECT pk_migrate_v114_down()", "27000");
+        assert!(failure.detail.as_deref().unwrap_or_default().contains("pk_side"), "{failure:?}");
         Spi::run("DROP EVENT TRIGGER pk_evt").unwrap();
         // The kept plan itself dropped as it is created: 27000, not PostgreSQL's 42P01.
         event_trigger("ddl_command_end", "DROP TABLE IF EXISTS pg_temp.pk_mig_plan;");
